@@ -1,0 +1,108 @@
+"""Grading: turn a workspace of generated code into a ``Verdict``. Never imports the harness package.
+
+Graders plug in through one table, ``GRADERS`` (name -> function of a ``GradingContext`` returning a
+``Check``); a task names the checks it wants in its ``task.toml``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+
+from graders.context import GradingContext, GradingEnvironment
+from graders.databases import TrialDatabase
+from graders.durability import run_durability
+from graders.errors import SetupError
+from graders.hidden_tests import run_hidden_tests
+from graders.spec import CrashExpect, CrashSpec, GradingSpec, KillWhen
+from graders.static_rules import run_rules
+from graders.verdict import Check, Reason, Status, TestOutcome, Verdict, combine
+
+GRADERS: dict[str, Callable[[GradingContext], Check]] = {
+    "rules": run_rules,
+    "hidden_tests": run_hidden_tests,
+    "durability": run_durability,
+}
+
+__all__ = [
+    "GRADERS",
+    "Check",
+    "CrashExpect",
+    "CrashSpec",
+    "GradingContext",
+    "GradingEnvironment",
+    "GradingSpec",
+    "KillWhen",
+    "Reason",
+    "SetupError",
+    "Status",
+    "TestOutcome",
+    "Verdict",
+    "grade",
+]
+
+
+def grade(files: Path, spec: GradingSpec, env: GradingEnvironment, log_dir: Path, label: str) -> Verdict:
+    """Grade the files under ``files`` (left untouched) for ``spec``; logs go to ``log_dir``.
+
+    Each check gets its own copy of the files and its own database, so one check's runs (the hidden tests'
+    workflows, their side-effect files) never leak into another's judgement. Trial errors never escape: a
+    failure of ours becomes an ``infra_error`` verdict with a reason.
+    """
+    started = time.perf_counter()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with env.sandbox.slot() as uid:
+        checks = tuple(_isolated(name, files, spec, env, log_dir, uid, label) for name in spec.checks)
+    return combine(checks, time.perf_counter() - started)
+
+
+def _isolated(name: str, files: Path, spec: GradingSpec, env: GradingEnvironment, log_dir: Path,
+              uid: int | None, label: str) -> Check:
+    scratch = Path(tempfile.mkdtemp(prefix="dbos-eval-ws-"))
+    try:
+        scratch.chmod(0o755)
+        workspace = scratch / "workspace"
+        shutil.copytree(files, workspace, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+        env.sandbox.prepare_workspace(workspace, uid)
+        try:
+            database = env.databases.create(label)
+        except (psycopg.Error, SetupError) as exc:
+            return Check.error(name, Reason.DATABASE_ERROR, _one_line(exc))
+        try:
+            return _run_check(name, GradingContext(env, spec, workspace, database, log_dir, uid))
+        finally:
+            if not env.keep_databases:
+                _drop_quietly(env, database, log_dir)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_check(name: str, ctx: GradingContext) -> Check:
+    started = time.perf_counter()
+    try:
+        return GRADERS[name](ctx)
+    except psycopg.Error as exc:
+        return Check.error(name, Reason.DATABASE_ERROR, _one_line(exc), duration_s=time.perf_counter() - started)
+    except Exception as exc:  # a grader's own bug must not be counted against the model
+        (ctx.log_dir / f"{name}.harness_error.txt").write_text(traceback.format_exc())
+        return Check.error(name, Reason.HARNESS_ERROR, _one_line(exc), duration_s=time.perf_counter() - started,
+                           log=f"{name}.harness_error.txt")
+
+
+def _drop_quietly(env: GradingEnvironment, database: TrialDatabase, log_dir: Path) -> None:
+    """Teardown after grading: a failure here does not change the verdict, but is logged."""
+    try:
+        env.databases.drop(database)
+    except psycopg.Error as exc:
+        (log_dir / "teardown_error.txt").write_text(f"dropping {database.name}: {_one_line(exc)}\n")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]

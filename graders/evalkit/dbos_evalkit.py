@@ -1,0 +1,106 @@
+"""Helpers for hidden tests. The grader copies this file next to the hidden tests inside the sandbox.
+
+Hidden tests run with the workspace (the model's files) importable and as the current directory, and with
+``DBOS_SYSTEM_DATABASE_URL`` naming the trial's own Postgres database. Programs started through this module
+get the same environment plus what the test adds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+WORKSPACE = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    return os.environ["DBOS_SYSTEM_DATABASE_URL"]
+
+
+def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(extra or {})
+    return env
+
+
+def run_program(*args: str, env: Mapping[str, str] | None = None, timeout: float = 60,
+                input: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``python <args>`` in the workspace and wait for it; output captured as text."""
+    return subprocess.run([sys.executable, *args], cwd=WORKSPACE, env=_env(env), capture_output=True,
+                          text=True, timeout=timeout, input=input)
+
+
+def start_program(*args: str, env: Mapping[str, str] | None = None, log: str | None = None) -> subprocess.Popen:
+    """Start ``python <args>`` in the workspace without waiting; output to ``log`` (a workspace file) if given."""
+    out = open(WORKSPACE / log, "ab") if log else subprocess.DEVNULL
+    return subprocess.Popen([sys.executable, *args], cwd=WORKSPACE, env=_env(env), stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def sql(query: str, params: tuple | Mapping[str, Any] = ()) -> list[tuple]:
+    """Run one statement against the trial database and return its rows (empty for statements without any)."""
+    import psycopg
+
+    with psycopg.connect(database_url(), autocommit=True) as conn:
+        cur = conn.execute(query, params)
+        return cur.fetchall() if cur.description else []
+
+
+def workflows(name_contains: str | None = None) -> list[dict[str, Any]]:
+    """Rows of ``dbos.workflow_status`` (oldest first), optionally only those whose name contains a string."""
+    rows = sql("SELECT workflow_uuid, name, status, queue_name, recovery_attempts, created_at "
+               "FROM dbos.workflow_status ORDER BY created_at")
+    keys = ("workflow_id", "name", "status", "queue_name", "recovery_attempts", "created_at")
+    found = [dict(zip(keys, row)) for row in rows]
+    return [w for w in found if name_contains is None or name_contains in w["name"]]
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 30, interval: float = 0.1,
+               message: str = "condition") -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail the test with ``message`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """Records of a JSON-lines side-effect log (missing file: no records)."""
+    file = WORKSPACE / path
+    if not file.exists():
+        return []
+    return [json.loads(line) for line in file.read_text().splitlines() if line.strip()]
+
+
+def import_fresh(module: str) -> Any:
+    """Import a workspace module (once per test session; DBOS registers its functions at import)."""
+    if module in sys.modules:
+        return sys.modules[module]
+    return importlib.import_module(module)
+
+
+@contextmanager
+def dbos_launched(name: str, **config: Any) -> Iterator[None]:
+    """The testing pattern DBOS documents: destroy, configure, reset the system database, launch, destroy."""
+    from dbos import DBOS
+
+    DBOS.destroy(destroy_registry=False)
+    DBOS(config={"name": name, "system_database_url": database_url(), **config})
+    DBOS.reset_system_database(truncate=True)
+    DBOS.launch()
+    try:
+        yield
+    finally:
+        DBOS.destroy(destroy_registry=False)

@@ -1,0 +1,106 @@
+"""The hidden-tests check: copy the task's tests in after generation, run pytest in the sandbox, parse JUnit.
+
+The tests live in ``.hidden_tests/`` of the workspace with our own ``pytest.ini`` (passed with ``-c``) and
+``--confcutdir``, so nothing the model wrote (a conftest, a pytest.ini, a file at the same path) changes how
+they run. The outcome comes from the JUnit report and is cross-checked with pytest's exit code.
+"""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from graders.context import GradingContext
+from graders.verdict import Check, Reason, TestOutcome
+
+HIDDEN_DIR = ".hidden_tests"
+EVALKIT = Path(__file__).parent / "evalkit" / "dbos_evalkit.py"
+PYTEST_INI = """[pytest]
+pythonpath = .. .
+testpaths = .
+addopts = -p no:cacheprovider -o junit_family=xunit2
+timeout = {per_test}
+"""
+# pytest exit codes: 0 all passed, 1 some failed, 2 interrupted (collection errors), 3 internal error,
+# 4 usage error, 5 no tests collected.
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NO_TESTS = 0, 1, 2, 5
+
+
+def install_hidden_tests(workspace: Path, tests_dir: Path, per_test_timeout_s: int) -> Path:
+    """Replace whatever is at ``.hidden_tests/`` with the task's tests, our helpers and our pytest config."""
+    target = workspace / HIDDEN_DIR
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(tests_dir, target, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(EVALKIT, target / EVALKIT.name)
+    (target / "pytest.ini").write_text(PYTEST_INI.format(per_test=per_test_timeout_s))
+    return target
+
+
+def run_hidden_tests(ctx: GradingContext) -> Check:
+    spec = ctx.spec
+    install_hidden_tests(ctx.workspace, spec.tests_dir, spec.per_test_timeout_s)
+    ctx.env.sandbox.prepare_workspace(ctx.workspace, ctx.uid)
+    inside = ctx.inside(HIDDEN_DIR)
+    junit_rel = f"{HIDDEN_DIR}/junit.xml"
+    argv = [str(ctx.runtime.python), "-I", "-m", "pytest", "-c", f"{inside}/pytest.ini", "--rootdir", inside,
+            "--confcutdir", inside, f"--junitxml={ctx.inside(junit_rel)}", "-q", "-rfE", inside]
+    log = ctx.log_dir / "hidden_tests.log"
+    result = ctx.run(argv, log, spec.test_timeout_s)
+    rel_log = log.name
+    if result.timed_out:
+        return Check.error("hidden_tests", Reason.TIMEOUT,
+                           f"tests still running after {spec.test_timeout_s:.0f}s", duration_s=result.duration_s,
+                           log=rel_log)
+    junit = ctx.workspace / junit_rel
+    code = result.exit_code
+    if not junit.exists():
+        if code in (EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NO_TESTS):
+            reason, detail = Reason.NO_REPORT, f"pytest exited {code} without writing its JUnit report"
+        else:
+            reason, detail = Reason.RUNNER_CRASHED, f"the test process died (exit {code}) before reporting"
+        return Check.error("hidden_tests", reason, detail, duration_s=result.duration_s, log=rel_log)
+    outcome, errors = parse_junit(junit)
+    shutil.copy2(junit, ctx.log_dir / "junit.xml")
+    return judge(outcome, errors, code, result.duration_s, rel_log)
+
+
+def judge(outcome: TestOutcome, errors: int, code: int | None, duration_s: float, log: str) -> Check:
+    """Cross-check the parsed report with the exit code; decide the reason where it is known."""
+    kw = {"duration_s": duration_s, "tests": outcome, "log": log}
+    if code == EXIT_NO_TESTS or outcome.total == 0:
+        return Check.error("hidden_tests", Reason.NO_TESTS_RAN, "pytest collected no hidden tests", **kw)
+    all_passed = outcome.passed == outcome.total and errors == 0
+    if (code == EXIT_OK) != all_passed or code not in (EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED):
+        detail = f"pytest exited {code} but its report says {outcome.passed}/{outcome.total} passed"
+        return Check.error("hidden_tests", Reason.EXIT_CODE_MISMATCH, detail, **kw)
+    if all_passed:
+        return Check("hidden_tests", True, detail=f"{outcome.passed}/{outcome.total} passed", **kw)
+    reason = Reason.COLLECTION_ERROR if code == EXIT_INTERRUPTED else Reason.TESTS_FAILED
+    failing = ", ".join(outcome.failing[:5]) + (" ..." if len(outcome.failing) > 5 else "")
+    return Check("hidden_tests", False, reason=reason,
+                 detail=f"{outcome.passed}/{outcome.total} passed; failing: {failing}", **kw)
+
+
+def parse_junit(path: Path) -> tuple[TestOutcome, int]:
+    """Per-test outcomes from pytest's JUnit XML; returns the outcome and the number of errored cases."""
+    root = ET.parse(path).getroot()
+    names, failing, errors, seconds = [], [], 0, 0.0
+    for suite in root.iter("testsuite"):
+        seconds += float(suite.get("time", 0) or 0)
+    for case in root.iter("testcase"):
+        cls = case.get("classname", "")
+        name = case.get("name", "")
+        short = f"{cls.rsplit('.', 1)[-1]}::{name}" if cls else name
+        names.append(short)
+        if case.find("skipped") is not None:
+            failing.append(short + " (skipped)")
+        elif case.find("error") is not None:
+            errors += 1
+            failing.append(short)
+        elif case.find("failure") is not None:
+            failing.append(short)
+    passed = len(names) - len(failing)
+    return TestOutcome(passed, len(names), tuple(failing), tuple(names), round(seconds, 3)), errors

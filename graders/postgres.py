@@ -1,0 +1,197 @@
+"""The Postgres server graded code talks to: the user's (``--pg-url``) or a throwaway cluster we start.
+
+A throwaway cluster lives in a temp dir, listens on a Unix socket only (the sandbox has no network),
+uses scram for every connection, and is killed with the harness: the postmaster runs with a parent-death
+signal, and ``stop()`` also runs at exit. ``initdb`` refuses root, so as root it runs as ``postgres``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import glob
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import psycopg
+
+from graders.errors import SetupError
+
+ADMIN_ROLE = "evaladmin"
+PG_URL_HINT = "pass --pg-url postgresql://USER:PASSWORD@HOST/DB (or set DBOS_EVAL_PG_URL)"
+
+
+@dataclass
+class PostgresServer:
+    """Where the server is and how to reach it as an administrator."""
+
+    admin_conninfo: str
+    socket_dir: Path | None  # bound into the sandbox; None for a TCP server
+    port: int
+    tcp_host: str | None = None
+    started_in: Path | None = None  # our own cluster's directory, removed by stop()
+    startup_s: float = 0.0
+    _process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def connect(self, dbname: str = "postgres") -> psycopg.Connection:
+        return psycopg.connect(self.admin_conninfo, dbname=dbname, autocommit=True)
+
+    def url_for(self, role: str, password: str, dbname: str) -> str:
+        """A libpq/SQLAlchemy URL for ``role`` (what graded code gets)."""
+        auth = f"{quote(role)}:{quote(password)}"
+        if self.socket_dir is not None:
+            return f"postgresql://{auth}@/{dbname}?host={self.socket_dir}&port={self.port}"
+        return f"postgresql://{auth}@{self.tcp_host}:{self.port}/{dbname}"
+
+    def stop(self) -> None:
+        """Stop a cluster we started (immediate shutdown) and remove its files; no-op otherwise."""
+        proc, self._process = self._process, None
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGQUIT)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self.started_in is not None:
+            shutil.rmtree(self.started_in, ignore_errors=True)
+            self.started_in = None
+
+
+def connect_server(url: str) -> PostgresServer:
+    """Use a server the user runs. The role in ``url`` must be able to create roles and databases."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
+        raise SetupError(f"--pg-url {parts.scheme}://...: not a postgresql:// URL; {PG_URL_HINT}")
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    try:
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
+            row = conn.execute(
+                "SELECT rolsuper OR (rolcreaterole AND rolcreatedb) FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()
+            sock = conn.info.host if conn.info.host.startswith("/") else None
+            port = conn.info.port
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SetupError(f"--pg-url: cannot connect ({first}); {PG_URL_HINT}") from None
+    if not row or not row[0]:
+        raise SetupError("--pg-url: the role must be a superuser or have CREATEROLE and CREATEDB")
+    host = None if sock else (parts.hostname or "localhost")
+    return PostgresServer(conninfo, Path(sock) if sock else None, port, tcp_host=host)
+
+
+def _find_binary(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=_version_key)
+    return candidates[-1] if candidates else None
+
+
+def _version_key(path: str) -> int:
+    part = Path(path).parts[-3]
+    return int(part) if part.isdigit() else 0
+
+
+def _cluster_owner() -> pwd.struct_passwd | None:
+    """The unprivileged OS user that runs the cluster when we are root (initdb refuses root)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam("postgres")
+    except KeyError:
+        raise SetupError(
+            "running as root, and there is no 'postgres' user to run a throwaway cluster as: "
+            f"install PostgreSQL (apt-get install postgresql) or {PG_URL_HINT}"
+        ) from None
+
+
+def _as_owner(owner: pwd.struct_passwd | None, argv: list[str]) -> list[str]:
+    base = ["setpriv", "--pdeathsig", "KILL"]
+    if owner is None:
+        return base + argv
+    ids = ["--reuid", str(owner.pw_uid), "--regid", str(owner.pw_gid), "--init-groups"]
+    return base + ids + argv
+
+
+def start_cluster(parent_dir: Path | None = None) -> PostgresServer:
+    """initdb + postgres into a temp dir: socket only, fsync off, scram auth. About half a second."""
+    initdb, postgres = _find_binary("initdb"), _find_binary("postgres")
+    if not initdb or not postgres:
+        raise SetupError(
+            "PostgreSQL server binaries (initdb, postgres) not found: "
+            f"apt-get install postgresql, or {PG_URL_HINT}"
+        )
+    started = time.perf_counter()
+    owner = _cluster_owner()
+    root = Path(tempfile.mkdtemp(prefix="dbos-eval-pg-", dir=parent_dir))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    password = secrets.token_urlsafe(24)
+    (root / "pw").write_text(password)
+    os.chmod(root, 0o755)
+    if owner is not None:
+        for path in (root, sock, root / "pw"):
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+    os.chmod(root / "pw", 0o600)
+    init = subprocess.run(
+        _as_owner(owner, [initdb, "-D", str(data), "-U", ADMIN_ROLE, "--auth=scram-sha-256",
+                          f"--pwfile={root / 'pw'}", "-E", "UTF8", "--no-sync", "--no-instructions"]),
+        capture_output=True, text=True, cwd=root,
+    )
+    (root / "pw").unlink()
+    if init.returncode != 0:
+        shutil.rmtree(root, ignore_errors=True)
+        raise SetupError(f"initdb failed: {init.stderr.strip().splitlines()[-1:]}; {PG_URL_HINT}")
+    port = 5432
+    settings = {
+        "listen_addresses": "", "unix_socket_directories": str(sock), "port": str(port),
+        "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+        "max_connections": "400", "unix_socket_permissions": "0777",
+        "shared_buffers": "128MB", "log_min_messages": "warning",
+    }
+    argv = [postgres, "-D", str(data)] + [f"-c{k}={v}" for k, v in settings.items()]
+    log = open(root / "postgres.log", "ab")
+    proc = subprocess.Popen(_as_owner(owner, argv), stdout=log, stderr=subprocess.STDOUT, cwd=root,
+                            start_new_session=True)
+    log.close()
+    conninfo = f"host={sock} port={port} user={ADMIN_ROLE} password={password} dbname=postgres"
+    server = PostgresServer(conninfo, sock, port, started_in=root, _process=proc)
+    atexit.register(server.stop)
+    _wait_ready(server, proc, root / "postgres.log")
+    server.startup_s = time.perf_counter() - started
+    return server
+
+
+def _wait_ready(server: PostgresServer, proc: subprocess.Popen, log: Path, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+            server.stop()
+            raise SetupError(f"postgres exited at start-up: {' | '.join(tail)}")
+        try:
+            with server.connect():
+                return
+        except psycopg.OperationalError:
+            time.sleep(0.02)
+    server.stop()
+    raise SetupError(f"postgres did not accept connections within {timeout_s:.0f}s (log: {log})")
+
+
+def redact(url: str) -> str:
+    """The URL with its password replaced, for logs and manifests."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + quote(unquote(parts.password), safe=""), ":***", 1)
+    netloc = netloc.replace(":" + parts.password, ":***", 1)
+    return parts._replace(netloc=netloc).geturl()

@@ -1,0 +1,115 @@
+"""Lifecycle rules: where DBOS is configured and launched, and whether the version is pinned."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from graders.rules.dbos_api import (
+    config_keys,
+    config_literals,
+    in_order,
+    is_configure,
+    is_launch,
+    launches,
+)
+from graders.rules.model import Violation, violation
+from graders.rules.program import MAIN, WORKFLOW, Program, Scope, is_main_guard
+
+_WEB_APPS = frozenset({"fastapi.FastAPI", "flask.Flask", "starlette.applications.Starlette"})
+
+
+def launch_at_import(program: Program) -> Iterator[Violation]:
+    """lifecycle-launch-at-import: DBOS(config=...) / DBOS.launch() run by importing the module."""
+    rule = "lifecycle-launch-at-import"
+    for module in program.modules:
+        top = module.scopes[0]
+        for call in in_order(list(top.calls())):
+            assert isinstance(call, ast.Call)
+            if is_launch(top, call):
+                yield violation(rule, module.path, call.lineno, (
+                    "DBOS.launch() runs when this module is imported (by a test, a worker, a tool); "
+                    "launch from main(), `if __name__ == \"__main__\":` or a FastAPI lifespan instead"))
+            elif is_configure(top, call):
+                yield violation(rule, module.path, call.lineno, (
+                    "DBOS(config=...) runs when this module is imported; create the DBOS instance in "
+                    "main(), `if __name__ == \"__main__\":` or a FastAPI lifespan, right before DBOS.launch()"))
+            else:
+                callee = program.resolve(top, call.func)
+                if callee is not None and callee.kind != WORKFLOW and _starts_dbos(program, callee):
+                    yield violation(rule, module.path, call.lineno, (
+                        f"`{callee.name}()` is called at import time and configures or launches DBOS; "
+                        "call it under `if __name__ == \"__main__\":` or from a FastAPI lifespan"))
+
+
+def _starts_dbos(program: Program, scope: Scope) -> bool:
+    return program.transitively("configure-or-launch", scope, lambda s: any(
+        is_launch(s, c) or is_configure(s, c) for c in s.calls()))
+
+
+def no_launch(program: Program) -> Iterator[Violation]:
+    """lifecycle-no-launch: an application that configures DBOS (or has workflows and a __main__)
+    but never launches it. Libraries without an entry point and test files are not applications;
+    a launch anywhere in the workspace, tests included, counts."""
+    if any(launches(program, scope) for scope in program.scopes):
+        return
+    app_modules = [m for m in program.modules if not m.is_test]
+    configures = [(m, c) for m in app_modules for s in m.scopes for c in s.calls() if is_configure(s, c)]
+    mains = [s for m in app_modules for s in m.scopes if s.kind == MAIN]
+    has_entry = bool(mains) or any(m.name.endswith("__main__") for m in app_modules) or any(
+        is_configure(m.scopes[0], c) or m.scopes[0].call_name(c) in _WEB_APPS
+        for m in app_modules for c in m.scopes[0].calls())
+    message = ("DBOS is {what} but DBOS.launch() is never called, so no workflow runs or recovers; "
+               "call DBOS.launch() after DBOS(config=...) in main() or the FastAPI lifespan")
+    if configures and has_entry:
+        module, call = min(configures, key=lambda mc: (mc[0].path, mc[1].lineno))
+        yield violation("lifecycle-no-launch", module.path, call.lineno, message.format(what="configured"))
+    elif mains and any(s.kind == WORKFLOW for m in app_modules for s in m.scopes):
+        module = mains[0].module
+        guard = next(s for s in module.tree.body if is_main_guard(s))
+        yield violation("lifecycle-no-launch", module.path, guard.lineno,
+                        message.format(what="used by workflows run from `__main__`"))
+
+
+def no_app_version(program: Program) -> Iterator[Violation]:
+    """lifecycle-no-app-version: a DBOS config without application_version. Test configs are skipped, and
+    so is a workspace that sets or reads DBOS__APPVERSION (the version then comes from the environment)."""
+    if any(_mentions_env_version(m.tree) for m in program.modules):
+        return
+    for module in program.modules:
+        if module.is_test:
+            continue
+        later_set = _sets_version_later(module.tree)
+        for scope in module.scopes:
+            for config in config_literals(scope):
+                keys = config_keys(config)
+                if keys is None or "application_version" in keys or later_set:
+                    continue
+                yield violation("lifecycle-no-app-version", module.path, config.lineno, (
+                    "this DBOSConfig has no application_version: DBOS then versions the app by a hash of "
+                    "the workflow code, so after any edit pending workflows are not recovered; set "
+                    "\"application_version\" (e.g. from an environment variable)"))
+
+
+def _mentions_env_version(tree: ast.Module) -> bool:
+    return any(isinstance(n, ast.Constant) and isinstance(n.value, str) and "DBOS__APPVERSION" in n.value
+               for n in ast.walk(tree))
+
+
+def _sets_version_later(tree: ast.Module) -> bool:
+    """`config["application_version"] = ...`, `.update(application_version=...)` and the like."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and _is_key(node.slice):
+            return True
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("update", "setdefault")):
+            if any(k.arg == "application_version" for k in node.keywords) or any(map(_is_key, node.args)):
+                return True
+            if any(isinstance(a, ast.Dict) and any(map(_is_key, a.keys)) for a in node.args):
+                return True
+    return False
+
+
+def _is_key(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value == "application_version"
+

@@ -1,0 +1,348 @@
+"""A workspace parsed into modules, code scopes and the call graph between them.
+
+A *scope* is a piece of code that runs as one unit: a function body, a module's import-time code, or its
+`if __name__ == "__main__":` block. Workflow and step functions are found by their decorators; calls are
+followed into plain helpers of the same workspace (same module, other modules, methods of its classes), so a
+detector can ask "does this code run inside a workflow?" rather than only "is it in a workflow body?".
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from graders.rules.names import Resolver
+
+WORKFLOW, STEP, TRANSACTION, PLAIN, IMPORT, MAIN = (
+    "workflow", "step", "transaction", "plain", "import", "main")
+_STEP_RUNNERS = frozenset({"dbos.DBOS.run_step", "dbos.DBOS.run_step_async"})
+_ROUTE_METHODS = frozenset(
+    {"get", "post", "put", "delete", "patch", "head", "options", "route", "api_route", "websocket"})
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass(eq=False)
+class Module:
+    path: str
+    name: str
+    tree: ast.Module
+    resolver: Resolver
+    is_test: bool  # test_*.py, *_test.py, conftest.py, or under a tests/ folder
+    is_pytest: bool  # a file pytest collects or loads: test_*.py, *_test.py, conftest.py
+    functions: dict[str, Scope] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    scopes: list[Scope] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    module: Module
+    node: ast.ClassDef
+    methods: dict[str, Scope] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Scope:
+    module: Module
+    name: str
+    body: list[ast.stmt]
+    kind: str
+    node: FunctionNode | None = None
+    owner: ClassInfo | None = None
+    parent: Scope | None = None
+    tags: frozenset[str] = frozenset()  # "fixture", "route", "contextmanager"
+    nested: dict[str, Scope] = field(default_factory=dict)
+    _nodes: list[ast.AST] | None = None
+    _aliases: dict[str, str] | None = None
+    memo: dict[str, Any] = field(default_factory=dict)  # facts derived once, e.g. name bindings
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, ast.AsyncFunctionDef)
+
+    @property
+    def line(self) -> int:
+        return self.node.lineno if self.node else (self.body[0].lineno if self.body else 1)
+
+    @property
+    def label(self) -> str:
+        return {IMPORT: "module-level code", MAIN: "the __main__ block"}.get(self.kind, f"`{self.name}`")
+
+    def nodes(self) -> list[ast.AST]:
+        """Every node this scope executes itself: nested functions, classes' methods and the lambdas
+        handed to `DBOS.run_step` are left out (they run as scopes of their own)."""
+        if self._nodes is None:
+            self._nodes = list(_walk(self.body, self.module.resolver, into_classes=self.kind == IMPORT))
+        return self._nodes
+
+    def calls(self) -> Iterator[ast.Call]:
+        return (node for node in self.nodes() if isinstance(node, ast.Call))
+
+    def qualname(self, expr: ast.AST) -> str | None:
+        """`Resolver.qualname`, also knowing this scope's `d = DBOS(config=...)` instances."""
+        if self._aliases is None:
+            self._aliases = {}
+            if self.kind != IMPORT:
+                for node in self.nodes():
+                    if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                            and self.module.resolver.call_name(node.value) == "dbos.DBOS"):
+                        self._aliases.update(
+                            {t.id: "dbos.DBOS" for t in node.targets if isinstance(t, ast.Name)})
+        return self.module.resolver.qualname(expr, self._aliases)
+
+    def call_name(self, call: ast.Call) -> str | None:
+        return self.qualname(call.func)
+
+
+def is_main_guard(stmt: ast.stmt) -> bool:
+    """`if __name__ == "__main__":`"""
+    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
+        return False
+    test = stmt.test
+    sides = [test.left, *test.comparators]
+    return (any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+            and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
+
+
+def _walk(body: list[ast.stmt], resolver: Resolver, *, into_classes: bool) -> Iterator[ast.AST]:
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.ClassDef):
+            if into_classes:
+                stack.extend(reversed(node.body))
+            continue
+        yield node
+        children = list(ast.iter_child_nodes(node))
+        if isinstance(node, ast.Call) and resolver.call_name(node) in _STEP_RUNNERS:
+            children = [c for c in children if not isinstance(c, ast.Lambda)]
+        stack.extend(reversed(children))
+        # Lambdas elsewhere run where they are written (a sort key runs in the workflow itself).
+        stack.extend(reversed([c.body for c in children if isinstance(c, ast.Lambda)]))
+
+
+def _classify(node: FunctionNode, resolver: Resolver) -> tuple[str, frozenset[str]]:
+    kind, tags = PLAIN, set()
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = resolver.qualname(target) or ""
+        if name in ("dbos.DBOS.workflow", "dbos.DBOS.scheduled", "dbos.DBOS.kafka_consumer"):
+            kind = WORKFLOW
+        elif name == "dbos.DBOS.step" and kind != WORKFLOW:
+            kind = STEP
+        elif isinstance(target, ast.Attribute) and target.attr == "transaction" and kind == PLAIN:
+            kind = TRANSACTION  # DBOS.transaction (removed) or a datasource's @ds.transaction()
+        elif name.endswith(".fixture") and name.split(".")[0] in ("pytest", "pytest_asyncio"):
+            tags.add("fixture")
+        elif name in ("contextlib.asynccontextmanager", "contextlib.contextmanager"):
+            tags.add("contextmanager")
+        elif (isinstance(decorator, ast.Call) and isinstance(target, ast.Attribute)
+              and target.attr in _ROUTE_METHODS and not name.startswith("dbos.")):
+            tags.add("route")
+    return kind, frozenset(tags)
+
+
+class Program:
+    """The modules of one workspace and what can be derived from them."""
+
+    def __init__(self, modules: list[Module]) -> None:
+        self.modules = modules
+        self._by_name = {m.name: m for m in modules}
+        for module in modules:
+            _collect_scopes(module)
+        self.scopes: list[Scope] = [s for m in modules for s in m.scopes]
+        self._edges: dict[Scope, list[tuple[ast.Call, Scope]]] = {}
+        self.callers: dict[Scope, list[tuple[Scope, ast.Call]]] = {s: [] for s in self.scopes}
+        self._step_run: set[Scope] = set()
+        self._instance_cache: dict[Scope, dict[str, ClassInfo]] = {}
+        self._memo: dict[tuple[str, Scope], bool] = {}
+        for scope in self.scopes:
+            self._edges[scope] = self._resolve_edges(scope)
+            for call, callee in self._edges[scope]:
+                self.callers[callee].append((scope, call))
+        self.workflow_reach = self._reach({s for s in self.scopes if s.kind == WORKFLOW})
+        self.step_reach = self._reach(
+            {s for s in self.scopes if s.kind in (STEP, TRANSACTION)} | self._step_run)
+
+    # --- call resolution -------------------------------------------------------------------------
+    def callees(self, scope: Scope) -> list[tuple[ast.Call, Scope]]:
+        """The workspace functions `scope` calls, with the call sites."""
+        return self._edges[scope]
+
+    def resolve(self, scope: Scope, func: ast.expr) -> Scope | None:
+        """The workspace function an expression names (`helper`, `mod.helper`, `self.m`, `Cls.m`)."""
+        if isinstance(func, ast.Name):
+            outer: Scope | None = scope
+            while outer is not None:
+                if func.id in outer.nested:
+                    return outer.nested[func.id]
+                outer = outer.parent
+            if func.id in scope.module.functions:
+                return scope.module.functions[func.id]
+        if isinstance(func, ast.Attribute):
+            base = func.value
+            if isinstance(base, ast.Name) and base.id in ("self", "cls") and scope.owner:
+                return self._method(scope.owner, func.attr)
+            cls = self.instance_class(scope, base)
+            if cls is not None:
+                return self._method(cls, func.attr)
+        qualified = scope.module.resolver.qualname(func)
+        if qualified:
+            found = self.lookup(qualified, scope.module)
+            return found if isinstance(found, Scope) else None
+        return None
+
+    def instance_class(self, scope: Scope, expr: ast.expr) -> ClassInfo | None:
+        """The workspace class of `x` when `x = SomeClass(...)` in this scope or at module level."""
+        if not isinstance(expr, ast.Name):
+            return None
+        found = self._instances(scope).get(expr.id)
+        if found is None and scope.kind != IMPORT:
+            found = self._instances(scope.module.scopes[0]).get(expr.id)
+        return found
+
+    def _instances(self, scope: Scope) -> dict[str, ClassInfo]:
+        if scope not in self._instance_cache:
+            instances = {}
+            for node in scope.nodes():
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                    qualified = scope.module.resolver.qualname(node.value.func)
+                    found = self.lookup(qualified, scope.module) if qualified else None
+                    if isinstance(found, ClassInfo):
+                        instances.update({t.id: found for t in node.targets if isinstance(t, ast.Name)})
+            self._instance_cache[scope] = instances
+        return self._instance_cache[scope]
+
+    def lookup(self, qualified: str, importer: Module, depth: int = 0) -> Scope | ClassInfo | None:
+        """A workspace function or class by dotted name, following re-exports a few hops."""
+        parts = qualified.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = self.find_module(".".join(parts[:cut]), importer)
+            if module is None:
+                continue
+            rest = parts[cut:]
+            if rest[0] in module.functions and len(rest) == 1:
+                return module.functions[rest[0]]
+            if rest[0] in module.classes:
+                cls = module.classes[rest[0]]
+                return cls if len(rest) == 1 else self._method(cls, rest[1])
+            alias = module.resolver.aliases.get(rest[0])
+            if alias and depth < 4:
+                return self.lookup(".".join([alias, *rest[1:]]), module, depth + 1)
+            return None
+        return None
+
+    def find_module(self, name: str, importer: Module) -> Module | None:
+        """`name` as imported from `importer`: exact, then beside the importer, then a unique suffix."""
+        if name in self._by_name:
+            return self._by_name[name]
+        package = importer.name.rsplit(".", 1)[0] if "." in importer.name else ""
+        if package and f"{package}.{name}" in self._by_name:
+            return self._by_name[f"{package}.{name}"]
+        matches = [m for m in self.modules if m.name.endswith("." + name)]
+        return matches[0] if len(matches) == 1 else None
+
+    def _method(self, cls: ClassInfo, name: str, depth: int = 0) -> Scope | None:
+        if name in cls.methods:
+            return cls.methods[name]
+        for base in cls.node.bases:
+            qualified = cls.module.resolver.qualname(base)
+            found = self.lookup(qualified, cls.module) if qualified else None
+            if isinstance(found, ClassInfo) and depth < 4:
+                return self._method(found, name, depth + 1)
+        return None
+
+    def _resolve_edges(self, scope: Scope) -> list[tuple[ast.Call, Scope]]:
+        edges = []
+        resolver = scope.module.resolver
+        for call in scope.calls():
+            callee = self.resolve(scope, call.func)
+            if callee is not None:
+                edges.append((call, callee))
+            if resolver.call_name(call) in _STEP_RUNNERS and len(call.args) > 1:
+                runner = self.resolve(scope, call.args[1])
+                if runner is not None and runner.kind == PLAIN:
+                    self._step_run.add(runner)
+        return edges
+
+    # --- where code runs -------------------------------------------------------------------------
+    def _reach(self, roots: set[Scope]) -> dict[Scope, Scope]:
+        """Each scope reachable from `roots` through calls of plain functions -> the root it came from."""
+        reach = {root: root for root in roots}
+        queue = list(roots)
+        while queue:
+            scope = queue.pop()
+            for _, callee in self._edges[scope]:
+                if callee.kind == PLAIN and callee not in reach:
+                    reach[callee] = reach[scope]
+                    queue.append(callee)
+        return reach
+
+    def transitively(self, key: str, scope: Scope, direct: Callable[[Scope], bool]) -> bool:
+        """Whether `direct` holds for `scope` or any plain function it calls, memoised under `key`."""
+        if (key, scope) not in self._memo:
+            seen, queue, found = {scope}, [scope], False
+            while queue and not found:
+                current = queue.pop()
+                found = direct(current)
+                for _, callee in self._edges[current]:
+                    if callee.kind == PLAIN and callee not in seen:
+                        seen.add(callee)
+                        queue.append(callee)
+            self._memo[(key, scope)] = found
+        return self._memo[(key, scope)]
+
+
+def _collect_scopes(module: Module) -> None:
+    top = [s for s in module.tree.body if not is_main_guard(s)]
+    module.scopes.append(Scope(module, "<module>", top, IMPORT))
+    for stmt in module.tree.body:
+        if is_main_guard(stmt):
+            module.scopes.append(Scope(module, "<main>", stmt.body, MAIN))  # type: ignore[attr-defined]
+    _collect_defs(module, module.tree.body, prefix="", parent=None, owner=None, top_level=True)
+
+
+def _collect_defs(module: Module, body: list[ast.stmt], *, prefix: str, parent: Scope | None,
+                  owner: ClassInfo | None, top_level: bool) -> None:
+    for stmt in _statements(body):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            kind, tags = _classify(stmt, module.resolver)
+            scope = Scope(module, prefix + stmt.name, stmt.body, kind, stmt, owner, parent, tags)
+            module.scopes.append(scope)
+            if owner is not None:
+                owner.methods[stmt.name] = scope
+            elif parent is not None:
+                parent.nested[stmt.name] = scope
+            elif top_level:
+                module.functions[stmt.name] = scope
+            _collect_defs(module, stmt.body, prefix=f"{scope.name}.", parent=scope, owner=None,
+                          top_level=False)
+        elif isinstance(stmt, ast.ClassDef):
+            cls = ClassInfo(module, stmt)
+            if top_level:
+                module.classes[stmt.name] = cls
+            _collect_defs(module, stmt.body, prefix=f"{prefix}{stmt.name}.", parent=parent, owner=cls,
+                          top_level=False)
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements of a body, looking inside if/try/with blocks (definitions often sit there)."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (ast.If, ast.Try, ast.With, ast.AsyncWith)) and not is_main_guard(stmt):
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.stmt):
+                    yield from _statements([child])
+                elif isinstance(child, ast.ExceptHandler):
+                    yield from _statements(child.body)
+
+
+def context_label(scope: Scope, root: Scope) -> str:
+    """"workflow `wf`" or "`helper` (called from step `fetch`)" for messages."""
+    if scope is root:
+        return f"{root.kind} `{root.name}`"
+    return f"`{scope.name}` (called from {root.kind} `{root.name}`)"
