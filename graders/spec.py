@@ -50,3 +50,4 @@ class GradingSpec:
     per_test_timeout_s: int = 60
     env: Mapping[str, str] = field(default_factory=dict)  # extra variables the graded code sees
     crash: CrashSpec | None = None
+    app_dir: Path | None = None  # the starting app: files left as they were are not the model's to answer for

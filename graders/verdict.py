@@ -40,6 +40,8 @@ INFRA_REASONS = frozenset({
 
 @dataclass(frozen=True)
 class TestOutcome:
+    __test__ = False  # not a pytest test class
+
     passed: int
     total: int
     failing: tuple[str, ...] = ()

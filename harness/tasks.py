@@ -221,6 +221,7 @@ def _grading(path: Path, table: Any, crash: Any, bad) -> GradingSpec | None:
         per_test_timeout_s=int(_number(table, "per_test_timeout_s", 60, "grading", bad)),
         env=dict(env),
         crash=spec,
+        app_dir=(path / "app").resolve(),
     )
 
 

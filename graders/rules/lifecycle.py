@@ -11,10 +11,9 @@ from graders.rules.dbos_api import (
     in_order,
     is_configure,
     is_launch,
-    launches,
 )
 from graders.rules.model import Violation, violation
-from graders.rules.program import MAIN, WORKFLOW, Program, Scope, is_main_guard
+from graders.rules.program import MAIN, WORKFLOW, Module, Program, Scope, is_main_guard
 
 _WEB_APPS = frozenset({"fastapi.FastAPI", "flask.Flask", "starlette.applications.Starlette"})
 
@@ -23,6 +22,8 @@ def launch_at_import(program: Program) -> Iterator[Violation]:
     """lifecycle-launch-at-import: DBOS(config=...) / DBOS.launch() run by importing the module."""
     rule = "lifecycle-launch-at-import"
     for module in program.modules:
+        if module.name.rpartition(".")[2] == "__main__":
+            continue  # `python -m pkg` runs __main__.py as a script; nothing imports it
         top = module.scopes[0]
         for call in in_order(list(top.calls())):
             assert isinstance(call, ast.Call)
@@ -47,28 +48,33 @@ def _starts_dbos(program: Program, scope: Scope) -> bool:
         is_launch(s, c) or is_configure(s, c) for c in s.calls()))
 
 
+def entry_modules(program: Program) -> list[Module]:
+    """Modules that are run, not imported: a `__main__` block or `__main__.py`, module-level
+    `DBOS(config=...)`, or a module-level web app (served by uvicorn/flask). Test files are not."""
+    return [m for m in program.modules if not m.is_test and (
+        any(s.kind == MAIN for s in m.scopes) or m.name.rpartition(".")[2] == "__main__"
+        or any(is_configure(m.scopes[0], c) or m.scopes[0].call_name(c) in _WEB_APPS for c in m.scopes[0].calls()))]
+
+
 def no_launch(program: Program) -> Iterator[Violation]:
-    """lifecycle-no-launch: an application that configures DBOS (or has workflows and a __main__)
-    but never launches it. Libraries without an entry point and test files are not applications;
-    a launch anywhere in the workspace, tests included, counts."""
-    if any(launches(program, scope) for scope in program.scopes):
-        return
-    app_modules = [m for m in program.modules if not m.is_test]
-    configures = [(m, c) for m in app_modules for s in m.scopes for c in s.calls() if is_configure(s, c)]
-    mains = [s for m in app_modules for s in m.scopes if s.kind == MAIN]
-    has_entry = bool(mains) or any(m.name.endswith("__main__") for m in app_modules) or any(
-        is_configure(m.scopes[0], c) or m.scopes[0].call_name(c) in _WEB_APPS
-        for m in app_modules for c in m.scopes[0].calls())
+    """lifecycle-no-launch: an entry module whose program (it and the workspace modules it imports)
+    configures DBOS, or defines workflows and has a __main__, but never calls DBOS.launch(). Libraries
+    (no entry module) and test files are not programs; a library launched by its tests is fine."""
     message = ("DBOS is {what} but DBOS.launch() is never called, so no workflow runs or recovers; "
                "call DBOS.launch() after DBOS(config=...) in main() or the FastAPI lifespan")
-    if configures and has_entry:
-        module, call = min(configures, key=lambda mc: (mc[0].path, mc[1].lineno))
-        yield violation("lifecycle-no-launch", module.path, call.lineno, message.format(what="configured"))
-    elif mains and any(s.kind == WORKFLOW for m in app_modules for s in m.scopes):
-        module = mains[0].module
-        guard = next(s for s in module.tree.body if is_main_guard(s))
-        yield violation("lifecycle-no-launch", module.path, guard.lineno,
-                        message.format(what="used by workflows run from `__main__`"))
+    for entry in entry_modules(program):
+        modules = program.closure(entry)
+        scopes = [s for m in modules for s in m.scopes]
+        if any(is_launch(s, c) for s in scopes for c in s.calls()):
+            continue
+        configures = [(s.module, c) for s in scopes for c in s.calls() if is_configure(s, c)]
+        if configures:
+            module, call = min(configures, key=lambda mc: (mc[0] is not entry, mc[0].path, mc[1].lineno))
+            yield violation("lifecycle-no-launch", module.path, call.lineno, message.format(what="configured"))
+        elif any(s.kind == WORKFLOW for s in scopes) and any(is_main_guard(s) for s in entry.tree.body):
+            guard = next(s for s in entry.tree.body if is_main_guard(s))
+            yield violation("lifecycle-no-launch", entry.path, guard.lineno,
+                            message.format(what="used by workflows run from `__main__`"))
 
 
 def no_app_version(program: Program) -> Iterator[Violation]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from graders.rules.dbos_api import RECV, dbos_method, is_sleep
 from graders.rules.model import Violation, violation
-from graders.rules.program import Program, Scope, context_label
+from graders.rules.program import Program, Scope, context_label, written_with
 from graders.rules.state import module_level_kind
 
 Loop = ast.For | ast.AsyncFor | ast.While
@@ -16,7 +16,7 @@ _COUNTERS = frozenset({"builtins.range", "itertools.count", "itertools.repeat"})
 
 def manual_retry_loop(program: Program) -> Iterator[Violation]:
     """step-manual-retry-loop: in a step or workflow (or a helper of one)."""
-    reach = {**program.step_reach, **program.workflow_reach}
+    reach = written_with({**program.step_reach, **program.workflow_reach})
     for scope, root in reach.items():
         for loop in _loops(scope):
             if _is_retry_loop(scope, loop):
@@ -28,7 +28,7 @@ def manual_retry_loop(program: Program) -> Iterator[Violation]:
 
 def poll_loop(program: Program) -> Iterator[Violation]:
     """comm-poll-loop: a workflow that sleeps in a loop until a checked value changes."""
-    for scope, root in program.workflow_reach.items():
+    for scope, root in written_with(program.workflow_reach).items():
         for loop in _loops(scope):
             if _is_poll_loop(program, scope, loop):
                 yield violation("comm-poll-loop", scope.module.path, loop.lineno, (
@@ -98,47 +98,69 @@ def _sleep_in_handler(scope: Scope, loop: Loop) -> bool:
 
 
 def _is_poll_loop(program: Program, scope: Scope, loop: Loop) -> bool:
-    """Sleeps every round (not only after a failure) and leaves when a freshly read value says so."""
+    """Sleeps every round (not only after a failure), does no work but reading a signal, and leaves when
+    the signal says so. A loop that also does work between sleeps (a throttled backfill) is not a poll."""
     nodes = list(_own_nodes(loop))
-    if not any(isinstance(n, ast.Call) and is_sleep(scope, n) for n in nodes):
+    calls = [n for n in nodes if isinstance(n, ast.Call)]
+    if not any(is_sleep(scope, c) for c in calls) or any(dbos_method(scope, c) in RECV for c in calls):
         return False
     if _sleep_in_handler(scope, loop) or _is_retry_loop(scope, loop):
-        return False
-    if any(isinstance(n, ast.Call) and dbos_method(scope, n) in RECV for n in nodes):
         return False
     tests: list[ast.expr] = []
     if isinstance(loop, ast.While) and not (isinstance(loop.test, ast.Constant) and loop.test.value):
         tests.append(loop.test)
     tests.extend(n.test for n in nodes if isinstance(n, ast.If) and _exits(n.body))
-    fresh = _assigned_from_calls(nodes)
-    return any(_reads_signal(program, scope, test, fresh) for test in tests)
+    tested = {n.id for test in tests for n in ast.walk(test) if isinstance(n, ast.Name)}
+    checks = [c for test in tests for c in ast.walk(test) if isinstance(c, ast.Call)]
+    checks += [_called(n.value) for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign))
+               and _called(n.value) is not None and tested & _bound_names(n)]
+    inside_checks = {id(inner) for c in checks if c is not None for inner in ast.walk(c)}
+    fresh = {name for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign)) and _called(n.value) is not None
+             for name in _bound_names(n)}
+    if any(id(c) not in inside_checks and not _incidental(scope, c, fresh) for c in calls):
+        return False
+    return any(c is not None and _reads_signal(scope, c) for c in checks) or any(
+        _is_shared_state(program, scope, name) for name in tested)
 
 
-def _assigned_from_calls(nodes: list[ast.AST]) -> set[str]:
-    """Names the loop body binds to a call's result (`status = check(order_id)`)."""
-    names = set()
-    for node in nodes:
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-            targets = [node.target]
-        else:
-            continue
-        if isinstance(node.value, (ast.Call, ast.Await)):
-            names.update(t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name))
-    return names
+def _called(value: ast.expr | None) -> ast.Call | None:
+    if isinstance(value, ast.Await):
+        value = value.value
+    return value if isinstance(value, ast.Call) else None
 
 
-def _reads_signal(program: Program, scope: Scope, test: ast.expr, fresh: set[str]) -> bool:
-    """The exit test calls something, reads a value fetched in the loop, or reads shared module state."""
-    for node in ast.walk(test):
-        if isinstance(node, ast.Call):
-            return True
-        if isinstance(node, ast.Name) and node.id in fresh:
-            return True
-        if isinstance(node, ast.Name) and _is_shared_state(program, scope, node.id):
-            return True
-    return False
+def _bound_names(node: ast.Assign | ast.AnnAssign) -> set[str]:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    return {t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)}
+
+
+_INCIDENTAL_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
+_INCIDENTAL_DBOS = frozenset({"set_event", "set_event_async", "write_stream", "write_stream_async"})
+_SIGNAL_WORDS = ("status", "state", "ready", "approv", "done", "complete", "finish", "check", "poll", "exist",
+                 "pending", "confirm", "signal", "event", "result", "wait", "get", "fetch", "read", "lookup",
+                 "query", "paid", "flag")
+
+
+def _incidental(scope: Scope, call: ast.Call, fresh: set[str]) -> bool:
+    """Sleeps, logging, builtins, publishing progress, or methods of a value just read: not work."""
+    if is_sleep(scope, call) or dbos_method(scope, call) in _INCIDENTAL_DBOS:
+        return True
+    name = scope.call_name(call) or ""
+    if name.startswith(("builtins.", "dbos.DBOS.logger")):
+        return True
+    func = call.func
+    return isinstance(func, ast.Attribute) and (
+        func.attr in _INCIDENTAL_METHODS or (isinstance(func.value, ast.Name) and func.value.id in fresh))
+
+
+def _reads_signal(scope: Scope, call: ast.Call) -> bool:
+    """A DBOS read (get_event, workflow status) or a call named like a check (`approval_status`)."""
+    method = dbos_method(scope, call) or ""
+    if method.startswith(("get_", "retrieve_", "list_")):
+        return True
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return any(word in name.lower() for word in _SIGNAL_WORDS)
 
 
 def _is_shared_state(program: Program, scope: Scope, name: str) -> bool:

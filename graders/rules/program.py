@@ -269,6 +269,32 @@ class Program:
                     self._step_run.add(runner)
         return edges
 
+    # --- which modules make up a program ----------------------------------------------------------
+    def imports(self, module: Module) -> set[Module]:
+        """The workspace modules `module` imports (directly)."""
+        if "imports" not in module.scopes[0].memo:
+            found = set()
+            for qualified in module.resolver.aliases.values():
+                parts = qualified.split(".")
+                for cut in range(len(parts), 0, -1):
+                    target = self.find_module(".".join(parts[:cut]), module)
+                    if target is not None:
+                        if target is not module:
+                            found.add(target)
+                        break
+            module.scopes[0].memo["imports"] = found
+        return module.scopes[0].memo["imports"]
+
+    def closure(self, module: Module) -> set[Module]:
+        """`module` and every workspace module it imports, transitively: what running it loads."""
+        seen, queue = {module}, [module]
+        while queue:
+            for imported in self.imports(queue.pop()):
+                if imported not in seen:
+                    seen.add(imported)
+                    queue.append(imported)
+        return seen
+
     # --- where code runs -------------------------------------------------------------------------
     def _reach(self, roots: set[Scope]) -> dict[Scope, Scope]:
         """Each scope reachable from `roots` through calls of plain functions -> the root it came from."""
@@ -339,6 +365,13 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
                     yield from _statements([child])
                 elif isinstance(child, ast.ExceptHandler):
                     yield from _statements(child.body)
+
+
+def written_with(reach: dict[Scope, Scope]) -> dict[Scope, Scope]:
+    """The part of a reach map in the module of its workflow/step. Rules about how code is written
+    (global state, retry and poll loops, sleeps) judge only that part: helpers in other modules are often
+    given library code, such as a task's simulated payment service, that the author did not write."""
+    return {scope: root for scope, root in reach.items() if scope.module is root.module}
 
 
 def context_label(scope: Scope, root: Scope) -> str:

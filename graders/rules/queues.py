@@ -64,18 +64,21 @@ def _is_client(program: Program, scope: Scope, expr: ast.expr) -> bool:
 def _option(program: Program, scope: Scope, options: ast.Dict | None, key: str) -> str | None:
     if options is None:
         return None
-    for k, v in zip(options.keys, options.values):
+    for k, v in zip(options.keys, options.values, strict=True):
         if isinstance(k, ast.Constant) and k.value == key:
             return string_value(program, scope, v)
     return None
 
 
 def not_registered(program: Program) -> Iterator[Violation]:
-    """queue-not-registered. Silent when some registration's name cannot be read statically."""
+    """queue-not-registered. Silent when some registration's name cannot be read statically, and for
+    DBOSClient enqueues in a workspace that registers no queue at all (the application is elsewhere)."""
     names = [name for _, _, name in _registrations(program)]
     if None in names:
         return
-    for scope, call, name, _ in _enqueues(program):
+    for scope, call, name, options in _enqueues(program):
+        if options is not None and not names:
+            continue  # a client-only workspace enqueues to an application that lives elsewhere
         if name not in names and not name.startswith("_dbos"):
             yield violation("queue-not-registered", scope.module.path, call.lineno, (
                 f"queue \"{name}\" is never registered, so nothing dequeues this workflow; call "

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from graders.rules.model import Violation, violation
-from graders.rules.program import ClassInfo, Module, Program, Scope, context_label
+from graders.rules.program import ClassInfo, Module, Program, Scope, context_label, written_with
 
 _MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "popitem", "clear", "update",
                        "setdefault", "add", "discard", "appendleft", "extendleft", "popleft", "sort",
@@ -18,7 +18,7 @@ _OBJECT_MAKERS = frozenset({"types.SimpleNamespace", "argparse.Namespace"})
 
 
 def global_mutation(program: Program) -> Iterator[Violation]:
-    reach = {**program.step_reach, **program.workflow_reach}
+    reach = written_with({**program.step_reach, **program.workflow_reach})
     for scope, root in reach.items():
         for node, name, how in _mutations(program, scope):
             yield violation("workflow-global-mutation", scope.module.path, node.lineno, (

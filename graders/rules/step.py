@@ -99,7 +99,7 @@ def _step_options_dict(expr: ast.expr) -> tuple[set[str] | None, bool]:
         return None, False
     keys = {k.value for k in expr.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
     enabled = any(isinstance(k, ast.Constant) and k.value == "retries_allowed" and not _is_false(v)
-                  for k, v in zip(expr.keys, expr.values))
+                  for k, v in zip(expr.keys, expr.values, strict=True))
     return keys, enabled
 
 

@@ -13,8 +13,9 @@ _FRESH_DATABASE_HINTS = ("tmp_path", "tmpdir", "tmp_path_factory", "tempfile")
 
 
 def no_reset(program: Program) -> Iterator[Violation]:
-    """test-no-reset: a launch in a pytest file with no reset before it, in the same function or in
-    the caller that runs it. A launch on a fresh temporary database (tmp_path, tempfile) needs none."""
+    """test-no-reset: a launch in a pytest file with no reset in the same function (a reset after the
+    launch is test-reset-after-launch) or before the call in every caller. A launch on a fresh temporary
+    database (tmp_path, tempfile) needs none."""
     for module in program.modules:
         if not module.is_pytest:
             continue
@@ -37,11 +38,11 @@ def _reset_before(program: Program, scope: Scope, site: ast.Call, depth: int = 0
     if _uses_fresh_database(scope):
         return True
     for call in scope.calls():
-        if (call.lineno, call.col_offset) >= (site.lineno, site.col_offset):
-            continue
         callee = program.resolve(scope, call.func)
-        if dbos_method(scope, call) == "reset_system_database" or (
-                callee is not None and callee.kind == PLAIN and _resets(program, callee)):
+        if dbos_method(scope, call) == "reset_system_database":
+            return True  # a reset after the launch is test-reset-after-launch's finding, not this one
+        before = (call.lineno, call.col_offset) < (site.lineno, site.col_offset)
+        if before and callee is not None and callee.kind == PLAIN and _resets(program, callee):
             return True
     if scope.kind != PLAIN or "fixture" in scope.tags or depth > 3:
         return False

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from graders.rules.model import Violation, violation
-from graders.rules.program import Program, Scope, context_label
+from graders.rules.program import Program, Scope, context_label, written_with
 from graders.rules.values import DB, NET, value_of
 
 _RANDOM = ("random.", "secrets.", "numpy.random.")
@@ -31,6 +31,9 @@ _EXACT = {
                      "sqlalchemy.create_engine", "sqlalchemy.orm.Session",
                      "sqlalchemy.ext.asyncio.create_async_engine", "pymongo.MongoClient"), "database I/O"),
 }
+# Functions that read the current time when called with fewer than this many arguments.
+_CLOCK_BY_DEFAULT = {"time.localtime": 1, "time.gmtime": 1, "time.ctime": 1, "time.asctime": 1,
+                     "time.strftime": 2}
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream",
                          "Session", "session", "Client", "AsyncClient"})
 _FILE_METHODS = frozenset({"read_text", "read_bytes", "write_text", "write_bytes"})
@@ -38,12 +41,16 @@ _DB_METHODS = frozenset({"execute", "executemany", "executescript", "sql_session
 
 
 def nondeterministic(program: Program, scope: Scope, call: ast.Call) -> tuple[str, str] | None:
-    """(what, kind) when `call` reads randomness, the clock, or does network, file or database I/O."""
+    """(what, kind) when `call` reads randomness, the clock, or does network, file, database or process I/O."""
     name = scope.call_name(call) or ""
     if name.startswith(_RANDOM) and not (name in _SEEDED and call.args):
         return name, "randomness"
     if name in _EXACT:
         return name, _EXACT[name]
+    if name in _CLOCK_BY_DEFAULT and len(call.args) + len(call.keywords) < _CLOCK_BY_DEFAULT[name]:
+        return name, "the clock"  # time.localtime() / time.strftime(fmt) read the current time
+    if name.startswith("subprocess.") or name in ("os.system", "os.popen"):
+        return name, "process I/O"
     module, _, attr = name.rpartition(".")
     if module in ("requests", "httpx") and attr in _HTTP_VERBS:
         return name, "network I/O"
@@ -80,7 +87,7 @@ def nondeterminism(program: Program) -> Iterator[Violation]:
 
 def time_sleep(program: Program) -> Iterator[Violation]:
     """workflow-time-sleep"""
-    for scope, root in program.workflow_reach.items():
+    for scope, root in written_with(program.workflow_reach).items():
         for call in scope.calls():
             name = scope.call_name(call)
             if name not in ("time.sleep", "asyncio.sleep"):

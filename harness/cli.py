@@ -1,0 +1,178 @@
+"""The command line: ``python run_eval.py [run] ...``, ``tasks``, ``report``, ``check``.
+
+User errors print one line and exit 2; nothing already computed is lost (results are written as trials end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from graders.errors import SetupError
+from harness.errors import UserError
+
+SUBCOMMANDS = ("run", "tasks", "report", "check", "validate", "setup")
+
+DESCRIPTION = """\
+dbos-skill-eval: does the dbos-python agent skill make coding models write better DBOS code?
+
+Each benchmark task (tasks/<id>/) is given to each model with and without the skill; the code it writes is
+graded by hidden tests against a real Postgres in a sandbox, crash-and-recover checks, and a static rule
+checker. Results go to results/runs/<run-id>/ (trials.jsonl, report.md).
+
+With no arguments: `run` on every task with the offline `reference` model (no API keys needed)."""
+
+EPILOG = """\
+examples:
+  python run_eval.py                                   # offline run of every task
+  python run_eval.py run --tasks 'queue-*' --epochs 3
+  python run_eval.py run --run-id nightly-1            # run again after a crash: resumes, nothing repaid
+  python run_eval.py tasks                             # list the benchmark
+  python run_eval.py report results/runs/nightly-1     # rebuild a run's report"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run_eval.py", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("setup", help="install the system and Python packages a run needs (run this first)")
+    run = sub.add_parser("run", help="run the benchmark (the default command)",
+                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
+    run.add_argument("--model", action="append", dest="models", metavar="ID",
+                     help="model to evaluate, repeatable: reference, mutant:<name> (default: reference when no "
+                          "API key is set)")
+    run.add_argument("--skill", action="append", dest="skills", metavar="PATH",
+                     help="skill version directory, repeatable (default: skill/)")
+    run.add_argument("--arm", action="append", dest="arms", choices=("none", "inline", "tool"),
+                     help="skill arm, repeatable: none (no skill), inline (skill in the system prompt), tool "
+                          "(read on demand) (default: none and inline; offline models run under none only)")
+    run.add_argument("--tasks", metavar="IDS", help="comma-separated task ids or globs (default: all)")
+    run.add_argument("--epochs", type=int, default=1, metavar="N", help="repetitions of each trial (default 1)")
+    run.add_argument("--run-id", metavar="ID", help="name of the run; reuse it to resume (default: a timestamp)")
+    run.add_argument("--pg-url", metavar="URL", help="Postgres to grade against, needs CREATEROLE and CREATEDB "
+                     "(default: $DBOS_EVAL_PG_URL, else a throwaway cluster from the local PostgreSQL binaries)")
+    run.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap",
+                     help="how generated code runs: bwrap (default) or none (unsandboxed; only when asked)")
+    run.add_argument("--keep-dbs", action="store_true", help="keep each trial's database after grading")
+    run.add_argument("--slots", type=int, metavar="N", help="trials graded at once (default: CPU count)")
+    run.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
+    run.add_argument("--tasks-dir", metavar="DIR", help=argparse.SUPPRESS)
+
+    tasks = sub.add_parser("tasks", help="list the benchmark's tasks (validating them)")
+    tasks.add_argument("--check", action="store_true", help="print every problem instead of the list")
+    tasks.add_argument("--tasks-dir", metavar="DIR", help=argparse.SUPPRESS)
+
+    report = sub.add_parser("report", help="rebuild a run's report.md from its trials.jsonl")
+    report.add_argument("run", metavar="RUN", help="a run id or a run directory (results/runs/<id>)")
+    report.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
+
+    check = sub.add_parser("check", help="run the static rule checker on files or directories")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def make_console(stderr: bool = False) -> Console:
+    """Rich output; when not on a terminal (CI logs, pipes) wide enough that tables are not squeezed."""
+    probe = Console(stderr=stderr)
+    return probe if probe.is_terminal else Console(stderr=stderr, width=180)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "run")
+    args = build_parser().parse_args(argv)
+    console = make_console()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run finally blocks: stop Postgres, sandboxes
+    try:
+        return COMMANDS[args.command](args, console)
+    except (UserError, SetupError) as exc:
+        make_console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        if args.command == "run":
+            Console(stderr=True).print("Interrupted; finished trials are saved. Resume with the same --run-id.")
+        return 130
+
+
+def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    from harness.config import build_config
+    from harness.runner import run_evaluation
+
+    config = build_config(run_id=args.run_id, models=args.models, arms=args.arms, skills=args.skills,
+                          tasks=args.tasks, epochs=args.epochs, pg_url=args.pg_url, sandbox=args.sandbox,
+                          keep_dbs=args.keep_dbs, slots=args.slots, results_dir=args.results_dir,
+                          tasks_dir=args.tasks_dir)
+    try:
+        return run_evaluation(config, console)
+    except KeyboardInterrupt:
+        Console(stderr=True).print(f"Interrupted; finished trials are saved. Resume with: python run_eval.py run "
+                                   f"--run-id {config.run_id} (and the same flags)")
+        return 130
+
+
+def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
+    from rich.table import Table
+
+    from harness.config import REPO
+    from harness.tasks import check_tasks, load_tasks
+
+    root = Path(args.tasks_dir) if args.tasks_dir else REPO / "tasks"
+    if args.check:
+        problems = check_tasks(root)
+        for problem in problems:
+            console.print(problem, highlight=False)
+        console.print(f"{len(problems)} problem(s)")
+        return 1 if problems else 0
+    table = Table(title=f"{root}")
+    for col in ("id", "category", "title", "checks", "mutants"):
+        table.add_column(col)
+    tasks = load_tasks(root)
+    for task in tasks:
+        table.add_row(task.id, task.category, task.title, ", ".join(task.grading.checks), str(len(task.mutants)))
+    console.print(table)
+    console.print(f"{len(tasks)} tasks")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    from harness.config import REPO
+    from harness.report import terminal_table, write_report
+    from harness.results import RunDir
+
+    run = RunDir.open(args.run, Path(args.results_dir) if args.results_dir else REPO / "results")
+    records = run.records()
+    path = write_report(run.root, run.run_id, run.read_manifest(), records)
+    console.print(terminal_table(records))
+    console.print(f"Report: {path}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    from graders.rules import check_paths, format_text
+
+    paths = [Path(p) for p in args.paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UserError(f"{missing[0]}: no such file or directory")
+    report = check_paths(paths)
+    if args.format == "json":
+        print(json.dumps([v.to_dict() for v in report.violations], indent=2))
+    else:
+        text = format_text(report)
+        if text:
+            print(text)
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    if report.errors:
+        return 2
+    return 1 if report.violations else 0
+
+
+COMMANDS = {"run": cmd_run, "tasks": cmd_tasks, "report": cmd_report, "check": cmd_check}

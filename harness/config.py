@@ -1,0 +1,104 @@
+"""The run configuration, built once at the edge (flags and environment) into a frozen ``RunConfig``.
+
+Environment variables are read here and nowhere else. API keys are only tested for presence: their values
+never enter the config, the manifest, a log, or graded code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.errors import UserError
+from harness.skills import Arm
+
+REPO = Path(__file__).resolve().parent.parent
+PG_URL_ENV = "DBOS_EVAL_PG_URL"
+KEY_ENVS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    run_id: str
+    models: tuple[str, ...]
+    arms: tuple[Arm, ...]
+    skills: tuple[Path, ...]
+    task_patterns: tuple[str, ...]
+    epochs: int
+    pg_url: str | None
+    sandbox: str
+    keep_dbs: bool
+    slots: int
+    tasks_dir: Path
+    results_dir: Path
+    cache_dir: Path
+    notices: tuple[str, ...] = field(default=())
+
+    def manifest(self) -> dict:
+        """What run.json records: everything but secrets (the Postgres URL is redacted)."""
+        from graders.postgres import redact
+
+        return {
+            "run_id": self.run_id, "models": list(self.models), "arms": [str(a) for a in self.arms],
+            "skills": [str(p) for p in self.skills], "tasks": list(self.task_patterns), "epochs": self.epochs,
+            "pg_url": redact(self.pg_url) if self.pg_url else None, "sandbox": self.sandbox,
+            "slots": self.slots,
+        }
+
+
+def keys_present() -> tuple[str, ...]:
+    return tuple(name for name in KEY_ENVS if os.environ.get(name))
+
+
+def default_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str] | None,
+                 skills: list[str] | None, tasks: str | None, epochs: int, pg_url: str | None, sandbox: str,
+                 keep_dbs: bool, slots: int | None, results_dir: str | None = None,
+                 tasks_dir: str | None = None) -> RunConfig:
+    notices = []
+    if run_id is not None and not RUN_ID.match(run_id):
+        raise UserError(f"--run-id {run_id!r}: use letters, digits, '.', '_' or '-' (at most 81 characters)")
+    if epochs < 1:
+        raise UserError(f"--epochs {epochs}: must be at least 1")
+    if not models:
+        present = keys_present()
+        models = ["reference"]
+        if present:
+            notices.append(f"{', '.join(present)} set, but no real-model adapter is installed in this version: "
+                           "running the offline reference model")
+        else:
+            notices.append("No API keys set (ANTHROPIC_API_KEY, OPENAI_API_KEY): running the offline "
+                           "reference model on every task")
+    arm_values = []
+    for arm in arms or ["none", "inline"]:
+        try:
+            arm_values.append(Arm(arm))
+        except ValueError:
+            raise UserError(f"--arm {arm}: unknown arm (known: none, inline, tool)") from None
+    skill_paths = tuple(Path(s) for s in (skills or [str(REPO / "skill")]))
+    patterns = tuple(p.strip() for p in (tasks or "").split(",") if p.strip())
+    if sandbox not in ("bwrap", "none"):
+        raise UserError(f"--sandbox {sandbox}: use bwrap or none")
+    if sandbox == "none":
+        notices.append("WARNING: --sandbox none runs generated code unsandboxed, as you, with your files")
+    if slots is not None and slots < 1:
+        raise UserError(f"--slots {slots}: must be at least 1")
+    from graders.runtime import default_cache_dir
+
+    return RunConfig(
+        run_id=run_id or default_run_id(), models=tuple(dict.fromkeys(models)), arms=tuple(dict.fromkeys(arm_values)),
+        skills=skill_paths, task_patterns=patterns, epochs=epochs,
+        pg_url=pg_url or os.environ.get(PG_URL_ENV) or None, sandbox=sandbox, keep_dbs=keep_dbs,
+        slots=slots or os.cpu_count() or 2,
+        tasks_dir=Path(tasks_dir) if tasks_dir else REPO / "tasks",
+        results_dir=Path(results_dir) if results_dir else REPO / "results",
+        cache_dir=Path(os.environ.get("DBOS_EVAL_CACHE_DIR") or default_cache_dir()),
+        notices=tuple(notices),
+    )

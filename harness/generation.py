@@ -1,0 +1,51 @@
+"""The generate stage: give a model the task (and the skill arm), write what it produced to the trial folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from harness.models import GenerationRequest, make_model, read_tree
+from harness.skills import Arm, SkillVersion, system_prompt
+from harness.tasks import Task
+from harness.trials import Trial
+
+PROMPT_FOOTER = (
+    "\n\nThe workspace contains these files:\n{listing}\n\nEdit the files to do what is asked. "
+    "The hidden grader runs the code with Python 3.11 and dbos 3.4.0."
+)
+
+
+def user_prompt(task: Task, files: dict[str, str]) -> str:
+    return task.prompt.rstrip() + PROMPT_FOOTER.format(listing="\n".join(f"- {p}" for p in sorted(files)))
+
+
+def generate_trial(trial: Trial, task: Task, skill: SkillVersion | None, trial_dir: Path) -> dict[str, Any]:
+    """Run the model once; the generated workspace goes to ``trial_dir/files``. Returns a JSON summary."""
+    started = time.perf_counter()
+    start_files = read_tree(task.app_dir)
+    arm = Arm(trial.arm)
+    request = GenerationRequest(task, arm, skill, system_prompt(arm, skill), user_prompt(task, start_files),
+                                start_files, trial.epoch)
+    generation = make_model(trial.model).generate(request)
+    files_dir = trial_dir / "files"
+    shutil.rmtree(files_dir, ignore_errors=True)
+    files_dir.mkdir(parents=True)
+    for rel, text in generation.files.items():
+        target = (files_dir / rel).resolve()
+        if not target.is_relative_to(files_dir.resolve()):
+            return _summary(generation, started, f"the model wrote outside the workspace: {rel}", "model_error")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    (trial_dir / "transcript.json").write_text(json.dumps(generation.transcript, indent=1, default=str))
+    return _summary(generation, started, generation.error, generation.error_kind)
+
+
+def _summary(generation, started: float, error: str | None, error_kind: str | None) -> dict[str, Any]:
+    return {"usage": asdict(generation.usage), "skill_files_read": list(generation.skill_files_read),
+            "error": error, "error_kind": error_kind, "files": sorted(generation.files),
+            "duration_s": round(time.perf_counter() - started, 3)}

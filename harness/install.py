@@ -1,0 +1,69 @@
+"""`python run_eval.py setup`: install what a run needs. Standard library only: it runs before the
+Python dependencies exist.
+
+System packages (bubblewrap for the sandbox, PostgreSQL server binaries for the throwaway cluster, venv for
+the grading runtime) are installed with apt-get when we have the rights; otherwise the exact command is
+printed and the exit code is 2.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def missing_system_packages() -> list[str]:
+    missing = []
+    if not shutil.which("bwrap"):
+        missing.append("bubblewrap")
+    have_pg = shutil.which("initdb") or glob.glob("/usr/lib/postgresql/*/bin/initdb")
+    if not have_pg and not os.environ.get("DBOS_EVAL_PG_URL"):
+        missing.append("postgresql")
+    if subprocess.run(["/usr/bin/python3", "-c", "import ensurepip, venv"], capture_output=True,
+                      check=False).returncode != 0:
+        missing.append("python3-venv")
+    for tool, package in (("pkill", "procps"), ("setpriv", "util-linux"), ("prlimit", "util-linux")):
+        if not shutil.which(tool) and package not in missing:
+            missing.append(package)
+    return missing
+
+
+def install_system_packages(packages: list[str]) -> int:
+    command = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print("Missing system packages: " + ", ".join(packages))
+        print("Install them with:  sudo apt-get update && sudo " + " ".join(command))
+        return 2
+    print("Installing system packages: " + ", ".join(packages), flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for argv in (["apt-get", "update", "-qq"], command):
+        if subprocess.run(argv, env=env, check=False).returncode != 0:
+            print(f"`{' '.join(argv)}` failed; install {', '.join(packages)} and run setup again")
+            return 2
+    return 0
+
+
+def main() -> int:
+    if sys.version_info < (3, 11):
+        print(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]})")
+        return 2
+    missing = missing_system_packages()
+    if missing and (code := install_system_packages(missing)) != 0:
+        return code
+    print("Installing Python packages (pip install -e .)", flush=True)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", str(REPO)]
+    if subprocess.run(pip, check=False).returncode != 0:
+        print("pip install failed; see the output above")
+        return 2
+    print("Setup complete. Next: python run_eval.py")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

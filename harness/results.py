@@ -1,0 +1,114 @@
+"""One object owns a run's output paths: ``results/runs/<run_id>/`` with run.json, trials.jsonl and one
+folder per trial (generated files, transcript, grading logs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+
+
+class RunDir:
+    def __init__(self, results_dir: Path, run_id: str) -> None:
+        self.run_id = run_id
+        self.root = Path(results_dir) / "runs" / run_id
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, ref: str, results_dir: Path) -> RunDir:
+        """A run by id or by directory (``results/runs/<id>``); a user error when it has no results."""
+        path = Path(ref)
+        if (path / "run.json").is_file():
+            run = cls(path.resolve().parent.parent, path.resolve().name)
+        else:
+            run = cls(results_dir, ref)
+        if not (run.root / "run.json").is_file():
+            raise UserError(f"{ref}: not a run (no run.json under {run.root})")
+        return run
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / "run.json"
+
+    @property
+    def trials_path(self) -> Path:
+        return self.root / "trials.jsonl"
+
+    def trial_dir(self, trial_id: str) -> Path:
+        return self.root / "trials" / trial_id
+
+    def files_dir(self, trial_id: str) -> Path:
+        return self.trial_dir(trial_id) / "files"
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        previous = self.read_manifest() if self.manifest_path.exists() else {}
+        manifest = {**manifest, "git_revision": git_revision(), "resumed": bool(previous),
+                    "started_at": previous.get("started_at", manifest.get("started_at"))}
+        self._write_json(self.manifest_path, manifest)
+
+    def read_manifest(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise UserError(f"{self.manifest_path}: unreadable run manifest ({exc})") from None
+
+    def update_manifest(self, **fields: Any) -> None:
+        self._write_json(self.manifest_path, {**self.read_manifest(), **fields})
+
+    def append_record(self, record: dict[str, Any]) -> bool:
+        """Append a trial's record once (a step re-run after a crash does not duplicate it)."""
+        with self._lock:
+            if record["trial_id"] in {r["trial_id"] for r in self.records()}:
+                return False
+            self.root.mkdir(parents=True, exist_ok=True)
+            with self.trials_path.open("a") as out:
+                out.write(json.dumps(record, default=str) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            return True
+
+    def drop_records(self, keys: set[str]) -> None:
+        """Remove the records of these trial keys (to retry them); the rest is rewritten atomically."""
+        if not keys:
+            return
+        with self._lock:
+            kept = [r for r in self.records() if r["key"] not in keys]
+            tmp = self.trials_path.with_suffix(".tmp")
+            tmp.write_text("".join(json.dumps(r, default=str) + "\n" for r in kept))
+            tmp.replace(self.trials_path)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Trial records; a torn last line (a crash mid-write) is skipped, not fatal."""
+        if not self.trials_path.exists():
+            return []
+        out = []
+        for n, line in enumerate(self.trials_path.read_text().splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                if n != len(self.trials_path.read_text().splitlines()):
+                    raise UserError(f"{self.trials_path}:{n}: not valid JSON") from None
+        return out
+
+    @staticmethod
+    def _write_json(path: Path, data: dict[str, Any]) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+        tmp.replace(path)
+
+
+def git_revision() -> str | None:
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+                              text=True, timeout=10, check=False)
+    except OSError:
+        return None
+    return done.stdout.strip() or None

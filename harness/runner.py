@@ -1,0 +1,91 @@
+"""A whole run, top to bottom: load, expand, set up grading, orchestrate, report."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from graders import GradingEnvironment
+from graders.databases import DatabaseFactory
+from graders.postgres import connect_server, start_cluster
+from graders.runtime import ensure_runtime
+from graders.sandbox import make_sandbox
+from harness import orchestrator
+from harness.config import RunConfig
+from harness.models import make_model
+from harness.report import terminal_table, write_report
+from harness.results import RunDir
+from harness.skills import SkillVersion, load_skill
+from harness.tasks import load_tasks
+from harness.trials import expand
+
+
+@contextmanager
+def grading_environment(config: RunConfig, console: Console) -> Iterator[GradingEnvironment]:
+    """Sandbox check first (fails fastest), then the runtime venv, then Postgres and its template."""
+    from graders.sandbox import BwrapSandbox
+
+    if config.sandbox == "bwrap":
+        BwrapSandbox()  # raises with the install command when bubblewrap is missing
+    with console.status("Preparing the grading runtime (first time: about 30 s)..."):
+        runtime = ensure_runtime(config.cache_dir)
+    server = connect_server(config.pg_url) if config.pg_url else start_cluster()
+    try:
+        shared = [server.socket_dir] if server.socket_dir else []
+        sandbox = make_sandbox(config.sandbox, [runtime.root], shared)
+        factory = DatabaseFactory(server, runtime.python, runtime.dbos_version)
+        with console.status("Preparing the template database..."):
+            factory.prepare_template()
+        yield GradingEnvironment(server, runtime, sandbox, factory, keep_databases=config.keep_dbs)
+    finally:
+        server.stop()
+
+
+def load_skills(config: RunConfig) -> list[SkillVersion]:
+    skills = [load_skill(p) for p in config.skills]
+    labels = [s.label for s in skills]
+    return [SkillVersion(f"{s.label}-{s.hash[:6]}", s.path, s.hash, s.name, s.description, s.files)
+            if labels.count(s.label) > 1 else s for s in skills]
+
+
+def run_evaluation(config: RunConfig, console: Console) -> int:
+    for model in config.models:
+        make_model(model)  # an unknown model id fails here, before anything is started
+    tasks = load_tasks(config.tasks_dir, config.task_patterns)
+    skills = load_skills(config)
+    trials = expand(tasks, config.models, config.arms, skills, config.epochs)
+    for notice in config.notices:
+        console.print(notice, soft_wrap=True)
+    run_dir = RunDir(config.results_dir, config.run_id)
+    console.print(f"Run [bold]{config.run_id}[/]: {len(trials)} trials ({len(tasks)} tasks x "
+                  f"{len(config.models)} model(s) x arms x {config.epochs} epoch(s)); output in {run_dir.root}")
+    with grading_environment(config, console) as env:
+        run_dir.write_manifest({**config.manifest(), "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                                "trials": len(trials), "dbos_runtime": env.runtime.dbos_version,
+                                "skill_hashes": {s.label: s.hash for s in skills}})
+        state = orchestrator.RunState(run_dir, {t.id: t for t in tasks}, {s.hash: s for s in skills}, env)
+        columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=False) as bar:
+            job = bar.add_task("trials", total=len(trials))
+            records = orchestrator.run(state, trials, orchestrator.system_db_url(config.results_dir), config.slots,
+                                       lambda done, total: bar.update(job, completed=done, total=total))
+    run_dir.update_manifest(finished_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
+    report = write_report(run_dir.root, config.run_id, run_dir.read_manifest(), records)
+    console.print(terminal_table(records))
+    infra = [r for r in records if r["status"] == "infra_error"]
+    passed = sum(1 for r in records if r["passed"])
+    console.print(f"{passed}/{len(records)} trials passed; {len(infra)} infra error(s). Report: {report}")
+    if infra:
+        console.print(f"Infra errors are not model failures; rerun them with: python run_eval.py run "
+                      f"--run-id {config.run_id} ...")
+        return 1
+    return 0
+
+
+def report_path(run_dir: RunDir) -> Path:
+    return run_dir.root / "report.md"

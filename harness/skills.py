@@ -1,0 +1,93 @@
+"""Skill versions and arms: what the model is told about DBOS, and how.
+
+A skill version is a directory in Agent Skills format (``SKILL.md`` with YAML front matter, plus
+``references/*.md``) identified by a hash of its content, so two runs with the same hash saw the same skill.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from harness.errors import UserError
+
+
+class Arm(StrEnum):
+    NONE = "none"  # no skill at all: the baseline
+    INLINE = "inline"  # SKILL.md and every reference in the system prompt
+    TOOL = "tool"  # name and description up front; files read on demand through a tool
+
+
+@dataclass(frozen=True)
+class SkillVersion:
+    label: str
+    path: Path
+    hash: str
+    name: str
+    description: str
+    files: tuple[tuple[str, str], ...]  # (relative path, text), SKILL.md first
+
+    @property
+    def short(self) -> str:
+        return f"{self.label}@{self.hash[:8]}"
+
+
+FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+
+
+def parse_front_matter(text: str) -> dict[str, str]:
+    """The simple ``key: value`` YAML front matter of SKILL.md (folded values joined)."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}
+    fields: dict[str, str] = {}
+    key = None
+    for line in match.group(1).splitlines():
+        head = re.match(r"^([A-Za-z_][\w-]*):\s*(.*)$", line)
+        if head:
+            key, value = head.group(1), head.group(2).strip()
+            fields[key] = "" if value in (">", "|", ">-", "|-") else value.strip("'\"")
+        elif key and line.startswith((" ", "\t")):
+            fields[key] = (fields[key] + " " + line.strip()).strip()
+    return fields
+
+
+def load_skill(path: Path, label: str | None = None) -> SkillVersion:
+    """Read a skill directory; raise ``UserError`` naming the path when it is not a skill."""
+    path = Path(path)
+    skill_md = path / "SKILL.md"
+    if not skill_md.is_file():
+        raise UserError(f"--skill {path}: no SKILL.md there (a skill is a directory with SKILL.md)")
+    files = [("SKILL.md", skill_md.read_text())]
+    for file in sorted(path.rglob("*.md")):
+        rel = file.relative_to(path).as_posix()
+        if rel != "SKILL.md" and not any(part.startswith(".") for part in file.parts):
+            files.append((rel, file.read_text()))
+    meta = parse_front_matter(files[0][1])
+    if not meta.get("name") or not meta.get("description"):
+        raise UserError(f"{skill_md}: front matter must have name and description")
+    digest = hashlib.sha256()
+    for rel, text in files:
+        digest.update(rel.encode() + b"\0" + text.encode() + b"\0")
+    return SkillVersion(label or path.resolve().name, path.resolve(), digest.hexdigest(), meta["name"],
+                        meta["description"], tuple(files))
+
+
+BASE_SYSTEM = (
+    "You are an expert Python engineer working in a small code base. Make the change the user asks for by "
+    "editing the files of the workspace. Keep the interface the user describes exactly."
+)
+
+
+def system_prompt(arm: Arm, skill: SkillVersion | None) -> str:
+    """The system prompt for an arm: the skill inline, only its summary (tool arm), or nothing."""
+    if arm is Arm.NONE or skill is None:
+        return BASE_SYSTEM
+    if arm is Arm.TOOL:
+        return (f"{BASE_SYSTEM}\n\nAn agent skill is available. Read its files with the read_skill_file tool "
+                f"when it is relevant.\n<skill name=\"{skill.name}\">{skill.description}</skill>")
+    body = "\n\n".join(f'<skill_file path="{rel}">\n{text}\n</skill_file>' for rel, text in skill.files)
+    return f"{BASE_SYSTEM}\n\nFollow this agent skill ({skill.name}):\n{body}"

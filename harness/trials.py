@@ -1,0 +1,72 @@
+"""Trials: one task x model x skill arm x epoch, with a stable content-hashed key.
+
+The key changes whenever anything that changes the answer changes (the task's files, the model id, the arm,
+the skill's content, the epoch), so a resumed run reuses exactly the trials that are still the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from harness.models import ignores_prompt
+from harness.skills import Arm, SkillVersion
+from harness.tasks import Task
+
+
+@dataclass(frozen=True)
+class Trial:
+    task_id: str
+    category: str
+    model: str
+    arm: str
+    skill_label: str | None
+    skill_hash: str | None
+    epoch: int
+    task_hash: str
+
+    @property
+    def key(self) -> str:
+        parts = (self.task_id, self.task_hash, self.model, self.arm, self.skill_hash or "-", str(self.epoch))
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+    @property
+    def trial_id(self) -> str:
+        """Readable and unique within a run: what folders and reports are named by."""
+        skill = f"{self.skill_label}" if self.skill_label else "noskill"
+        model = self.model.replace("/", "_").replace(":", "_")
+        return f"{self.task_id}.{model}.{self.arm}.{skill}.e{self.epoch}"
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "key": self.key, "trial_id": self.trial_id}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Trial:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+def task_hash(task: Task) -> str:
+    """Hash of every file of the task folder: editing a test or the reference makes new trials."""
+    digest = hashlib.sha256()
+    for file in sorted(Path(task.path).rglob("*")):
+        if file.is_file() and "__pycache__" not in file.parts:
+            digest.update(file.relative_to(task.path).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def expand(tasks: Sequence[Task], models: Sequence[str], arms: Sequence[Arm], skills: Sequence[SkillVersion],
+           epochs: int) -> list[Trial]:
+    """The trial matrix. ``none`` runs once per model (no skill); pseudo-models that ignore the prompt run
+    under ``none`` only."""
+    trials = []
+    hashes = {t.id: task_hash(t) for t in tasks}
+    for task, model, epoch in itertools.product(tasks, models, range(1, epochs + 1)):
+        model_arms = [Arm.NONE] if ignores_prompt(model) else list(arms)
+        for arm in model_arms:
+            for skill in ([None] if arm is Arm.NONE else skills):
+                trials.append(Trial(task.id, task.category, model, str(arm), skill.label if skill else None,
+                                    skill.hash if skill else None, epoch, hashes[task.id]))
+    return trials

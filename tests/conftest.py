@@ -1,0 +1,58 @@
+"""Shared fixtures. Tests that need PostgreSQL or bubblewrap skip (with the reason) where they are missing,
+except under CI, where both are installed and a skip would hide a failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURE_TASKS = REPO / "tests" / "fixtures" / "tasks"
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing under CI, where .ci/run installs it")
+    pytest.skip(f"{what} is missing on this machine")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    from graders.postgres import _find_binary, connect_server, start_cluster
+
+    if os.environ.get("DBOS_EVAL_PG_URL"):
+        server = connect_server(os.environ["DBOS_EVAL_PG_URL"])
+    elif _find_binary("initdb") and _find_binary("postgres"):
+        server = start_cluster()
+    else:
+        _missing("PostgreSQL (initdb/postgres) or DBOS_EVAL_PG_URL")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def runtime():
+    from graders.runtime import default_cache_dir, ensure_runtime
+
+    return ensure_runtime(Path(os.environ.get("DBOS_EVAL_CACHE_DIR") or default_cache_dir()))
+
+
+@pytest.fixture(scope="session")
+def bwrap_available():
+    if not shutil.which("bwrap"):
+        _missing("bubblewrap (bwrap)")
+
+
+@pytest.fixture(scope="session")
+def grading_env(pg_server, runtime, bwrap_available):
+    from graders import GradingEnvironment
+    from graders.databases import DatabaseFactory
+    from graders.sandbox import make_sandbox
+
+    sandbox = make_sandbox("bwrap", [runtime.root], [pg_server.socket_dir] if pg_server.socket_dir else [])
+    factory = DatabaseFactory(pg_server, runtime.python, runtime.dbos_version)
+    factory.prepare_template()
+    return GradingEnvironment(pg_server, runtime, sandbox, factory)

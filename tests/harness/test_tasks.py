@@ -1,0 +1,77 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.errors import UserError
+from harness.tasks import check_tasks, load_task, load_tasks
+from tests.conftest import FIXTURE_TASKS, REPO
+
+
+@pytest.fixture()
+def task_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "tasks"
+    shutil.copytree(FIXTURE_TASKS / "greet-workflow", root / "greet-workflow")
+    return root / "greet-workflow"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_the_repository_benchmark_is_valid():
+    assert check_tasks(REPO / "tasks") == []
+
+
+def test_a_valid_task_loads_into_a_frozen_task(task_copy):
+    task = load_task(task_copy)
+    assert task.id == "greet-workflow"
+    assert task.grading.checks == ("rules", "hidden_tests")
+    assert [m.name for m in task.mutants] == ["wrong-result"]
+    assert task.mutants[0].failing_tests == ("test_greet::test_greets_through_a_workflow",)
+    with pytest.raises(AttributeError):
+        task.id = "other"
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ('category = "workflow"', 'category = "workflows"', "task.toml: category: 'workflows' is not one of"),
+    ('id = "greet-workflow"', 'id = "greet"', "task.toml: id: 'greet' must equal the folder name"),
+    ('checks = ["rules", "hidden_tests"]', 'checks = ["hidden_test"]', "grading.checks: unknown check 'hidden_test'"),
+    ("test_timeout_s = 120", "test_timeout_s = -1", "grading.test_timeout_s: -1 must be a positive number"),
+    ('title = "Tiny', 'titel = "Tiny', "task.toml: titel: unknown field"),
+    ("rules = []", 'rules = ["no-such-rule"]', "rules: unknown rule id 'no-such-rule'"),
+    ("[grading]", "[grading", "task.toml: not valid TOML"),
+])
+def test_a_bad_field_is_reported_with_file_and_field(task_copy, old, new, message):
+    edit(task_copy / "task.toml", old, new)
+    with pytest.raises(UserError) as err:
+        load_task(task_copy)
+    assert message in str(err.value)
+    assert "greet-workflow/task.toml" in str(err.value)
+
+
+def test_missing_hidden_tests_are_reported(task_copy):
+    shutil.rmtree(task_copy / "tests")
+    problems = check_tasks(task_copy.parent)
+    assert any("greet-workflow/tests: missing or empty folder" in p for p in problems)
+
+
+def test_a_mutant_declaring_nothing_is_rejected(task_copy):
+    (task_copy / "mutants" / "wrong-result" / "mutant.toml").write_text('description = "x"\n')
+    with pytest.raises(UserError, match="a mutant must declare a failing check or a rule id"):
+        load_task(task_copy)
+
+
+def test_durability_listed_without_a_crash_spec_is_rejected(task_copy):
+    edit(task_copy / "task.toml", 'checks = ["rules", "hidden_tests"]', 'checks = ["hidden_tests", "durability"]')
+    with pytest.raises(UserError, match=r"durability: missing"):
+        load_task(task_copy)
+
+
+def test_selection_by_glob_and_unknown_ids(task_copy):
+    root = task_copy.parent
+    assert [t.id for t in load_tasks(root, ["greet-*"])] == ["greet-workflow"]
+    with pytest.raises(UserError, match="--tasks nope: no task matches"):
+        load_tasks(root, ["nope"])
