@@ -129,7 +129,8 @@ def _workflow_rows(ctx: GradingContext, spec: CrashSpec) -> list[Part]:
     expect = spec.expect
     if expect.workflows_name_contains is not None:
         mine = [status for name, status in rows if expect.workflows_name_contains in name]
-        ok = mine.count("SUCCESS") == len(mine) and (expect.workflows_count is None or len(mine) == expect.workflows_count)
+        right_count = expect.workflows_count is None or len(mine) == expect.workflows_count
+        ok = mine.count("SUCCESS") == len(mine) and right_count
         want = "" if expect.workflows_count is None else f", expected {expect.workflows_count} SUCCESS"
         parts.append(Part("no_duplicate_workflow", ok,
                           f"{len(mine)} '{expect.workflows_name_contains}' workflows ({_counts(mine)}){want}"))

@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -149,7 +150,7 @@ class BwrapSandbox(Sandbox):
         for path in self.shared:
             cmd += ["--bind", str(path), str(path)]
         cmd += ["--bind", str(workspace), INSIDE_WORKSPACE, "--chdir", INSIDE_WORKSPACE]
-        for key, value in env.items():
+        for key, value in env.items():  # moved to an --args fd by Running: secrets stay out of `ps`
             cmd += ["--setenv", key, value]
         return cmd + ["--", *argv], {}, uid if self.as_root else None
 
@@ -174,6 +175,28 @@ def _claim_uid() -> tuple[int, IO[str]]:
     raise SetupError(f"all {SANDBOX_UIDS} sandbox uids are in use (locks in {UID_LOCKS})")
 
 
+def _args_via_fd(cmd: list[str]) -> tuple[list[str], tuple[int, ...]]:
+    """Hand bwrap its options through ``--args FD`` (NUL-separated), so environment values such as the trial
+    database password never appear in the host's process list."""
+    if "--clearenv" not in cmd:
+        return cmd, ()
+    start = cmd.index("--clearenv")
+    end = cmd.index("--", start)
+    payload = "\0".join(cmd[start:end]).encode() + b"\0"
+    read_fd, write_fd = os.pipe()
+    if len(payload) > 60000:  # beyond a pipe's buffer: fall back to a deleted temp file
+        os.close(read_fd)
+        os.close(write_fd)
+        with tempfile.TemporaryFile() as tmp:
+            tmp.write(payload)
+            tmp.seek(0)
+            read_fd = os.dup(tmp.fileno())
+    else:
+        os.write(write_fd, payload)
+        os.close(write_fd)
+    return cmd[:start] + ["--args", str(read_fd)] + cmd[end:], (read_fd,)
+
+
 def _prlimit(limits: Limits) -> list[str]:
     mb = 1024 * 1024
     return ["prlimit", f"--as={limits.address_space_mb * mb}", f"--cpu={limits.cpu_s}",
@@ -187,9 +210,14 @@ class Running:
     def __init__(self, cmd: list[str], cwd: Path, env: Mapping[str, str], limits: Limits, log: Path,
                  uid: int | None) -> None:
         self.limits, self.uid, self.started = limits, uid, time.perf_counter()
-        self._out = open(log, "ab")
-        self.proc = subprocess.Popen(cmd, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=self._out,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self._out = open(log, "ab")  # noqa: SIM115 - closed in wait()
+        cmd, fds = _args_via_fd(cmd)
+        try:
+            self.proc = subprocess.Popen(cmd, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=self._out,
+                                         stderr=subprocess.STDOUT, start_new_session=True, pass_fds=fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
 
     def poll(self) -> int | None:
         return self.proc.poll()
@@ -222,9 +250,32 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def _kill_uid(uid: int) -> None:
-    """Kill every process of a sandbox uid (what escaped the process group, e.g. a double fork)."""
-    for _ in range(5):
-        done = subprocess.run(["pkill", "-KILL", "-U", str(uid)], capture_output=True)
-        if done.returncode == 1:  # nothing matched
+    """Kill every live process of a sandbox uid (what escaped the process group, e.g. a double fork).
+
+    Zombies are skipped: they are already dead, and on a host whose init reaps slowly they linger.
+    """
+    for _ in range(20):
+        live = _live_pids(uid)
+        if not live:
             return
-        time.sleep(0.05)
+        for pid in live:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.02)
+
+
+def _live_pids(uid: int) -> list[int]:
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = Path(entry.path, "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("Uid", "").split()[:1] == [str(uid)] and not fields.get("State", "").strip().startswith("Z"):
+            pids.append(int(entry.name))
+    return pids

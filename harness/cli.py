@@ -71,6 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("run", metavar="RUN", help="a run id or a run directory (results/runs/<id>)")
     report.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
 
+    validate = sub.add_parser("validate", help="check the benchmark itself: references pass, mutants are caught")
+    validate.add_argument("--tasks", metavar="IDS", help="comma-separated task ids or globs (default: all)")
+    validate.add_argument("--repeats", type=int, default=3, metavar="N",
+                          help="runs of each reference, to catch flaky tasks (default 3)")
+    for flag in ("--run-id", "--pg-url", "--results-dir", "--tasks-dir"):
+        validate.add_argument(flag, metavar=flag.strip("-").split("-")[0].upper(),
+                              help=argparse.SUPPRESS if flag.endswith("dir") else None)
+    validate.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap")
+    validate.add_argument("--slots", type=int, metavar="N", help="trials graded at once (default: CPU count)")
+
     check = sub.add_parser("check", help="run the static rule checker on files or directories")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--format", choices=("text", "json"), default="text")
@@ -115,6 +125,18 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         Console(stderr=True).print(f"Interrupted; finished trials are saved. Resume with: python run_eval.py run "
                                    f"--run-id {config.run_id} (and the same flags)")
         return 130
+
+
+def cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    from harness.config import build_config, default_run_id
+    from harness.validate import validate
+
+    if args.repeats < 1:
+        raise UserError(f"--repeats {args.repeats}: must be at least 1")
+    config = build_config(run_id=args.run_id or f"validate-{default_run_id()}", models=["reference"], arms=["none"],
+                          skills=None, tasks=args.tasks, epochs=1, pg_url=args.pg_url, sandbox=args.sandbox,
+                          keep_dbs=False, slots=args.slots, results_dir=args.results_dir, tasks_dir=args.tasks_dir)
+    return validate(config, console, args.repeats)
 
 
 def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
@@ -175,4 +197,5 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     return 1 if report.violations else 0
 
 
-COMMANDS = {"run": cmd_run, "tasks": cmd_tasks, "report": cmd_report, "check": cmd_check}
+COMMANDS = {"run": cmd_run, "tasks": cmd_tasks, "report": cmd_report, "check": cmd_check,
+            "validate": cmd_validate}

@@ -50,7 +50,7 @@ def install_system_packages(packages: list[str]) -> int:
 
 
 def main() -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs before the package metadata is checked
         print(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]})")
         return 2
     missing = missing_system_packages()

@@ -26,7 +26,8 @@ def build_record(trial: dict[str, Any], generation: dict[str, Any], verdict: dic
     violations = [v for c in checks if c["name"] == "rules" for v in c.get("violations", [])]
     durability = next((c for c in checks if c["name"] == "durability"), None)
     return {
-        "trial_id": trial["trial_id"], "key": trial["key"], "workflow_id": trial.get("workflow_id"), "task_id": trial["task_id"],
+        "trial_id": trial["trial_id"], "key": trial["key"], "workflow_id": trial.get("workflow_id"),
+        "task_id": trial["task_id"],
         "category": trial["category"], "model": trial["model"],
         "skill": {"label": trial["skill_label"], "hash": trial["skill_hash"]}, "arm": trial["arm"],
         "epoch": trial["epoch"], "status": verdict["status"], "passed": verdict["passed"],

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
-from pathlib import Path
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,8 +20,8 @@ from harness.models import make_model
 from harness.report import terminal_table, write_report
 from harness.results import RunDir
 from harness.skills import SkillVersion, load_skill
-from harness.tasks import load_tasks
-from harness.trials import expand
+from harness.tasks import Task, load_tasks
+from harness.trials import Trial, expand
 
 
 @contextmanager
@@ -64,16 +63,7 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
     run_dir = RunDir(config.results_dir, config.run_id)
     console.print(f"Run [bold]{config.run_id}[/]: {len(trials)} trials ({len(tasks)} tasks x "
                   f"{len(config.models)} model(s) x arms x {config.epochs} epoch(s)); output in {run_dir.root}")
-    with grading_environment(config, console) as env:
-        run_dir.write_manifest({**config.manifest(), "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                                "trials": len(trials), "dbos_runtime": env.runtime.dbos_version,
-                                "skill_hashes": {s.label: s.hash for s in skills}})
-        state = orchestrator.RunState(run_dir, {t.id: t for t in tasks}, {s.hash: s for s in skills}, env)
-        columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=False) as bar:
-            job = bar.add_task("trials", total=len(trials))
-            records = orchestrator.run(state, trials, orchestrator.system_db_url(config.results_dir), config.slots,
-                                       lambda done, total: bar.update(job, completed=done, total=total))
+    records = execute(config, console, run_dir, tasks, skills, trials)
     run_dir.update_manifest(finished_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
     report = write_report(run_dir.root, config.run_id, run_dir.read_manifest(), records)
     console.print(terminal_table(records))
@@ -87,5 +77,16 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
     return 0
 
 
-def report_path(run_dir: RunDir) -> Path:
-    return run_dir.root / "report.md"
+def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Task], skills: list[SkillVersion],
+            trials: list[Trial]) -> list[dict]:
+    """Grade ``trials`` through the DBOS orchestrator with a live progress bar; returns their records."""
+    with grading_environment(config, console) as env:
+        run_dir.write_manifest({**config.manifest(), "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                                "trials": len(trials), "dbos_runtime": env.runtime.dbos_version,
+                                "skill_hashes": {s.label: s.hash for s in skills}})
+        state = orchestrator.RunState(run_dir, {t.id: t for t in tasks}, {s.hash: s for s in skills}, env)
+        columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=False) as bar:
+            job = bar.add_task("trials", total=len(trials))
+            return orchestrator.run(state, trials, orchestrator.system_db_url(config.results_dir), config.slots,
+                                    lambda done, total: bar.update(job, completed=done, total=total))

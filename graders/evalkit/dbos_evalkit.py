@@ -59,7 +59,7 @@ def workflows(name_contains: str | None = None) -> list[dict[str, Any]]:
     rows = sql("SELECT workflow_uuid, name, status, queue_name, recovery_attempts, created_at "
                "FROM dbos.workflow_status ORDER BY created_at")
     keys = ("workflow_id", "name", "status", "queue_name", "recovery_attempts", "created_at")
-    found = [dict(zip(keys, row)) for row in rows]
+    found = [dict(zip(keys, row, strict=True)) for row in rows]
     return [w for w in found if name_contains is None or name_contains in w["name"]]
 
 

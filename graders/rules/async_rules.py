@@ -15,7 +15,7 @@ from graders.rules.program import (
     Scope,
     context_label,
 )
-from graders.rules.values import HANDLE, QUEUE, value_of
+from graders.rules.values import HANDLE, QUEUE, single_binding, value_of
 
 # DBOS 3.4.0 classmethods that have an `_async` twin.
 SYNC_WITH_ASYNC_TWIN = frozenset({
@@ -62,23 +62,7 @@ def _sync_handle_or_queue_call(program: Program, scope: Scope, call: ast.Call) -
     if not isinstance(func, ast.Attribute) or func.attr not in ("get_result", "get_status", "enqueue"):
         return False
     held = value_of(program, scope, func.value)
-    if held is None:
-        return False
-    if func.attr == "enqueue":
-        return held.kind == QUEUE
-    return held.kind == HANDLE and not _made_async(scope, func.value)
-
-
-def _made_async(scope: Scope, expr: ast.expr) -> bool:
-    """Whether a handle came from an `_async` call (a WorkflowHandleAsync, whose methods are awaited)."""
-    if isinstance(expr, ast.Await):
-        return True
-    if isinstance(expr, ast.Name):
-        for node in scope.nodes():
-            if isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == expr.id for t in node.targets):
-                return isinstance(node.value, ast.Await)
-    return False
+    return held is not None and held.kind == (QUEUE if func.attr == "enqueue" else HANDLE)
 
 
 def gather_steps(program: Program) -> Iterator[Violation]:
@@ -125,7 +109,8 @@ def _coroutine_calls(scope: Scope, started: list[ast.expr]) -> Iterator[ast.Call
         if isinstance(expr, ast.Starred):
             expr = expr.value
         if isinstance(expr, ast.Name):
-            expr = _bound_value(scope, expr.id) or expr
+            bound = single_binding(scope, expr.id)
+            expr = bound[1] if bound else expr
         if isinstance(expr, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             elements = [expr.elt]
         elif isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
@@ -137,13 +122,6 @@ def _coroutine_calls(scope: Scope, started: list[ast.expr]) -> Iterator[ast.Call
                 element = element.args[0]
             if isinstance(element, ast.Call):
                 yield element
-
-
-def _bound_value(scope: Scope, name: str) -> ast.expr | None:
-    for node in scope.nodes():
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            return node.value
-    return None
 
 
 def _step_runs(program: Program, helper: Scope) -> int:

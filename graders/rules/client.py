@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from graders.rules.dbos_api import dbos_method, dict_keys, literal_dict
 from graders.rules.model import Violation, violation
-from graders.rules.program import Program, Scope
+from graders.rules.program import IMPORT, Program, Scope
 from graders.rules.values import CLIENT, QUEUE, value_of
 
 _CLEANUP_METHODS = frozenset({"close", "shutdown", "stop", "destroy", "teardown", "aclose", "__exit__",
@@ -71,7 +71,7 @@ def _destroyed(program: Program, scope: Scope, owner: str) -> bool:
         return False
     if owner.startswith("self.") and scope.owner is not None:
         places = list(scope.owner.methods.values())
-    elif scope.kind == "import":
+    elif scope.kind == IMPORT:
         places = list(scope.module.scopes)
     else:
         places = [scope]
@@ -82,7 +82,7 @@ def _destroys_safely(scope: Scope, owner: str) -> bool:
     yields = [n.lineno for n in scope.nodes() if isinstance(n, (ast.Yield, ast.YieldFrom))]
     in_finally = {id(inner) for n in scope.nodes() if isinstance(n, ast.Try)
                   for statement in n.finalbody for inner in ast.walk(statement)}
-    cleanup_method = scope.node is not None and scope.node.name in _CLEANUP_METHODS
+    cleanup_method = _is_cleanup(scope)
     for node in scope.nodes():
         if not isinstance(node, ast.Call):
             continue
@@ -94,6 +94,22 @@ def _destroys_safely(scope: Scope, owner: str) -> bool:
                for a in node.args):
             return True  # atexit.register(client.destroy), stack.callback(client.destroy)
     return False
+
+
+def _is_cleanup(scope: Scope) -> bool:
+    """A function that runs at shutdown: named like one (`close`, `__exit__`), registered with atexit, or a
+    web framework's shutdown hook (`@app.on_event("shutdown")`)."""
+    if scope.node is None:
+        return False
+    if scope.node.name in _CLEANUP_METHODS:
+        return True
+    for decorator in scope.node.decorator_list:
+        if scope.qualname(decorator) == "atexit.register" or (isinstance(decorator, ast.Call) and any(
+                isinstance(a, ast.Constant) and a.value == "shutdown" for a in decorator.args)):
+            return True
+    return any(isinstance(n, ast.Call) and scope.module.resolver.call_name(n) == "atexit.register"
+               and any(isinstance(a, ast.Name) and a.id == scope.node.name for a in n.args)
+               for n in scope.module.nodes)
 
 
 def enqueue_missing_keys(program: Program) -> Iterator[Violation]:

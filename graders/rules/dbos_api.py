@@ -6,6 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from graders.rules.program import Program, Scope
+from graders.rules.values import single_binding
 
 SLEEPS = frozenset({"time.sleep", "asyncio.sleep", "dbos.DBOS.sleep", "dbos.DBOS.sleep_async"})
 START_OR_ENQUEUE = frozenset({
@@ -64,26 +65,22 @@ def dict_keys(node: ast.Dict) -> set[str] | None:
 
 
 def literal_dict(scope: Scope, expr: ast.expr | None) -> ast.Dict | None:
-    """`expr` as a dict display: written inline, or a name bound once in this scope to one."""
-    if isinstance(expr, ast.Dict):
-        return expr
+    """`expr` as a dict display: written inline, or a name bound exactly once to one."""
     if isinstance(expr, ast.Name):
-        bound = [n for n in scope.nodes() if _binds(n, expr.id)]
-        if len(bound) == 1:
-            value = bound[0].value  # type: ignore[attr-defined]
-            return value if isinstance(value, ast.Dict) else None
-    return None
+        bound = single_binding(scope, expr.id)
+        expr = bound[1] if bound else None
+    return expr if isinstance(expr, ast.Dict) else None
 
 
-def _binds(node: ast.AST, name: str) -> bool:
-    if isinstance(node, ast.Assign):
-        return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-    return isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name
-
-
-def config_literals(scope: Scope) -> Iterator[ast.Dict | ast.Call]:
+def config_literals(scope: Scope) -> list[ast.Dict | ast.Call]:
     """The DBOS configs written in `scope`: `c: DBOSConfig = {...}`, `DBOSConfig(...)`,
     `DBOS(config={...})` or a dict bound to the name passed as `config=`, a `-> DBOSConfig` return."""
+    if "configs" not in scope.memo:
+        scope.memo["configs"] = list(_config_literals(scope))
+    return scope.memo["configs"]
+
+
+def _config_literals(scope: Scope) -> Iterator[ast.Dict | ast.Call]:
     config_names = set()
     for node in scope.nodes():
         if isinstance(node, ast.Call) and is_configure(scope, node):

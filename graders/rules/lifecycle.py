@@ -80,12 +80,12 @@ def no_launch(program: Program) -> Iterator[Violation]:
 def no_app_version(program: Program) -> Iterator[Violation]:
     """lifecycle-no-app-version: a DBOS config without application_version. Test configs are skipped, and
     so is a workspace that sets or reads DBOS__APPVERSION (the version then comes from the environment)."""
-    if any(_mentions_env_version(m.tree) for m in program.modules):
+    if any(_mentions_env_version(m.nodes) for m in program.modules):
         return
     for module in program.modules:
         if module.is_test:
             continue
-        later_set = _sets_version_later(module.tree)
+        later_set = _sets_version_later(module.nodes)
         for scope in module.scopes:
             for config in config_literals(scope):
                 keys = config_keys(config)
@@ -97,14 +97,14 @@ def no_app_version(program: Program) -> Iterator[Violation]:
                     "\"application_version\" (e.g. from an environment variable)"))
 
 
-def _mentions_env_version(tree: ast.Module) -> bool:
+def _mentions_env_version(nodes: list[ast.AST]) -> bool:
     return any(isinstance(n, ast.Constant) and isinstance(n.value, str) and "DBOS__APPVERSION" in n.value
-               for n in ast.walk(tree))
+               for n in nodes)
 
 
-def _sets_version_later(tree: ast.Module) -> bool:
+def _sets_version_later(nodes: list[ast.AST]) -> bool:
     """`config["application_version"] = ...`, `.update(application_version=...)` and the like."""
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and _is_key(node.slice):
             return True
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)

@@ -62,5 +62,6 @@ def _module(shown: str, tree: ast.Module) -> Module:
     file_name = path.name
     is_pytest = file_name.startswith("test_") or file_name.endswith("_test.py") or file_name == "conftest.py"
     is_test = is_pytest or any(p in ("tests", "test") for p in path.parts[:-1])
-    resolver = Resolver(name, tree, is_package=is_package)
-    return Module(shown, name, tree, resolver, is_test=is_test, is_pytest=is_pytest)
+    nodes = list(ast.walk(tree))
+    resolver = Resolver(name, tree, nodes, is_package=is_package)
+    return Module(shown, name, tree, resolver, is_test=is_test, is_pytest=is_pytest, nodes=nodes)

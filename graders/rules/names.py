@@ -38,11 +38,11 @@ def absolute_module(module: str, is_package: bool, level: int, target: str | Non
 class Resolver:
     """Name resolution for one module: import aliases, module-level definitions, builtins."""
 
-    def __init__(self, module: str, tree: ast.Module, *, is_package: bool = False) -> None:
+    def __init__(self, module: str, tree: ast.Module, nodes: list[ast.AST], *, is_package: bool = False) -> None:
         self.module = module
         self.aliases: dict[str, str] = {}
         self.defined: set[str] = set()
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:

@@ -18,8 +18,6 @@ from graders.rules.names import Resolver
 WORKFLOW, STEP, TRANSACTION, PLAIN, IMPORT, MAIN = (
     "workflow", "step", "transaction", "plain", "import", "main")
 _STEP_RUNNERS = frozenset({"dbos.DBOS.run_step", "dbos.DBOS.run_step_async"})
-_ROUTE_METHODS = frozenset(
-    {"get", "post", "put", "delete", "patch", "head", "options", "route", "api_route", "websocket"})
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -31,9 +29,11 @@ class Module:
     resolver: Resolver
     is_test: bool  # test_*.py, *_test.py, conftest.py, or under a tests/ folder
     is_pytest: bool  # a file pytest collects or loads: test_*.py, *_test.py, conftest.py
+    nodes: list[ast.AST]  # every node of the tree, walked once
     functions: dict[str, Scope] = field(default_factory=dict)
     classes: dict[str, ClassInfo] = field(default_factory=dict)
-    scopes: list[Scope] = field(default_factory=list)
+    scopes: list[Scope] = field(default_factory=list)  # scopes[0] is the import-time code
+    memo: dict[str, Any] = field(default_factory=dict)  # facts derived once, e.g. the modules it imports
 
 
 @dataclass(eq=False)
@@ -52,19 +52,13 @@ class Scope:
     node: FunctionNode | None = None
     owner: ClassInfo | None = None
     parent: Scope | None = None
-    tags: frozenset[str] = frozenset()  # "fixture", "route", "contextmanager"
+    is_fixture: bool = False  # decorated with @pytest.fixture
     nested: dict[str, Scope] = field(default_factory=dict)
-    _nodes: list[ast.AST] | None = None
-    _aliases: dict[str, str] | None = None
     memo: dict[str, Any] = field(default_factory=dict)  # facts derived once, e.g. name bindings
 
     @property
     def is_async(self) -> bool:
         return isinstance(self.node, ast.AsyncFunctionDef)
-
-    @property
-    def line(self) -> int:
-        return self.node.lineno if self.node else (self.body[0].lineno if self.body else 1)
 
     @property
     def label(self) -> str:
@@ -73,27 +67,32 @@ class Scope:
     def nodes(self) -> list[ast.AST]:
         """Every node this scope executes itself: nested functions, classes' methods and the lambdas
         handed to `DBOS.run_step` are left out (they run as scopes of their own)."""
-        if self._nodes is None:
-            self._nodes = list(_walk(self.body, self.module.resolver, into_classes=self.kind == IMPORT))
-        return self._nodes
+        if "nodes" not in self.memo:
+            self.memo["nodes"] = list(_walk(self.body, self.module.resolver, into_classes=self.kind == IMPORT))
+        return self.memo["nodes"]
 
-    def calls(self) -> Iterator[ast.Call]:
-        return (node for node in self.nodes() if isinstance(node, ast.Call))
+    def calls(self) -> list[ast.Call]:
+        if "calls" not in self.memo:
+            self.memo["calls"] = [node for node in self.nodes() if isinstance(node, ast.Call)]
+        return self.memo["calls"]
 
     def qualname(self, expr: ast.AST) -> str | None:
         """`Resolver.qualname`, also knowing this scope's `d = DBOS(config=...)` instances."""
-        if self._aliases is None:
-            self._aliases = {}
-            if self.kind != IMPORT:
+        if "aliases" not in self.memo:
+            aliases = {}
+            if self.kind != IMPORT:  # module-level instances are the Resolver's own aliases
                 for node in self.nodes():
                     if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
                             and self.module.resolver.call_name(node.value) == "dbos.DBOS"):
-                        self._aliases.update(
-                            {t.id: "dbos.DBOS" for t in node.targets if isinstance(t, ast.Name)})
-        return self.module.resolver.qualname(expr, self._aliases)
+                        aliases.update({t.id: "dbos.DBOS" for t in node.targets if isinstance(t, ast.Name)})
+            self.memo["aliases"] = aliases
+        return self.module.resolver.qualname(expr, self.memo["aliases"])
 
     def call_name(self, call: ast.Call) -> str | None:
-        return self.qualname(call.func)
+        names = self.memo.setdefault("call_names", {})
+        if id(call) not in names:
+            names[id(call)] = self.qualname(call.func)
+        return names[id(call)]
 
 
 def is_main_guard(stmt: ast.stmt) -> bool:
@@ -125,8 +124,9 @@ def _walk(body: list[ast.stmt], resolver: Resolver, *, into_classes: bool) -> It
         stack.extend(reversed([c.body for c in children if isinstance(c, ast.Lambda)]))
 
 
-def _classify(node: FunctionNode, resolver: Resolver) -> tuple[str, frozenset[str]]:
-    kind, tags = PLAIN, set()
+def _classify(node: FunctionNode, resolver: Resolver) -> tuple[str, bool]:
+    """(kind, is a pytest fixture) from a function's decorators."""
+    kind, fixture = PLAIN, False
     for decorator in node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = resolver.qualname(target) or ""
@@ -137,13 +137,8 @@ def _classify(node: FunctionNode, resolver: Resolver) -> tuple[str, frozenset[st
         elif isinstance(target, ast.Attribute) and target.attr == "transaction" and kind == PLAIN:
             kind = TRANSACTION  # DBOS.transaction (removed) or a datasource's @ds.transaction()
         elif name.endswith(".fixture") and name.split(".")[0] in ("pytest", "pytest_asyncio"):
-            tags.add("fixture")
-        elif name in ("contextlib.asynccontextmanager", "contextlib.contextmanager"):
-            tags.add("contextmanager")
-        elif (isinstance(decorator, ast.Call) and isinstance(target, ast.Attribute)
-              and target.attr in _ROUTE_METHODS and not name.startswith("dbos.")):
-            tags.add("route")
-    return kind, frozenset(tags)
+            fixture = True
+    return kind, fixture
 
 
 class Program:
@@ -152,6 +147,7 @@ class Program:
     def __init__(self, modules: list[Module]) -> None:
         self.modules = modules
         self._by_name = {m.name: m for m in modules}
+        self._found_modules: dict[tuple[str, str], Module | None] = {}
         for module in modules:
             _collect_scopes(module)
         self.scopes: list[Scope] = [s for m in modules for s in m.scopes]
@@ -241,10 +237,15 @@ class Program:
         if name in self._by_name:
             return self._by_name[name]
         package = importer.name.rsplit(".", 1)[0] if "." in importer.name else ""
-        if package and f"{package}.{name}" in self._by_name:
-            return self._by_name[f"{package}.{name}"]
-        matches = [m for m in self.modules if m.name.endswith("." + name)]
-        return matches[0] if len(matches) == 1 else None
+        key = (name, package)
+        if key not in self._found_modules:
+            if package and f"{package}.{name}" in self._by_name:
+                found = self._by_name[f"{package}.{name}"]
+            else:
+                matches = [m for m in self.modules if m.name.endswith("." + name)]
+                found = matches[0] if len(matches) == 1 else None
+            self._found_modules[key] = found
+        return self._found_modules[key]
 
     def _method(self, cls: ClassInfo, name: str, depth: int = 0) -> Scope | None:
         if name in cls.methods:
@@ -272,7 +273,7 @@ class Program:
     # --- which modules make up a program ----------------------------------------------------------
     def imports(self, module: Module) -> set[Module]:
         """The workspace modules `module` imports (directly)."""
-        if "imports" not in module.scopes[0].memo:
+        if "imports" not in module.memo:
             found = set()
             for qualified in module.resolver.aliases.values():
                 parts = qualified.split(".")
@@ -282,8 +283,8 @@ class Program:
                         if target is not module:
                             found.add(target)
                         break
-            module.scopes[0].memo["imports"] = found
-        return module.scopes[0].memo["imports"]
+            module.memo["imports"] = found
+        return module.memo["imports"]
 
     def closure(self, module: Module) -> set[Module]:
         """`module` and every workspace module it imports, transitively: what running it loads."""
@@ -336,8 +337,8 @@ def _collect_defs(module: Module, body: list[ast.stmt], *, prefix: str, parent: 
                   owner: ClassInfo | None, top_level: bool) -> None:
     for stmt in _statements(body):
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            kind, tags = _classify(stmt, module.resolver)
-            scope = Scope(module, prefix + stmt.name, stmt.body, kind, stmt, owner, parent, tags)
+            kind, fixture = _classify(stmt, module.resolver)
+            scope = Scope(module, prefix + stmt.name, stmt.body, kind, stmt, owner, parent, fixture)
             module.scopes.append(scope)
             if owner is not None:
                 owner.methods[stmt.name] = scope

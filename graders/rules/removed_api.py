@@ -41,9 +41,9 @@ def removed_api(program: Program) -> Iterator[Violation]:
 def _removed_names(module: Module) -> Iterator[Violation]:
     resolver = module.resolver
     subclasses_instance = {
-        node.name for node in ast.walk(module.tree) if isinstance(node, ast.ClassDef)
+        node.name for node in module.nodes if isinstance(node, ast.ClassDef)
         and any(resolver.qualname(b) == "dbos.DBOSConfiguredInstance" for b in node.bases)}
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if isinstance(node, ast.Attribute):
             message = _REMOVED_ATTRIBUTES.get(resolver.qualname(node) or "")
             if message:

@@ -92,10 +92,9 @@ def _mutable_global(program: Program, scope: Scope, expr: ast.expr, local: set[s
 
 def module_level_kind(program: Program, module: Module, name: str) -> str | None:
     """"container" for a module-level list/dict/set, "object" for a namespace or workspace-class instance."""
-    top = module.scopes[0]
-    if "state_kinds" not in top.memo:
+    if "state_kinds" not in module.memo:
         kinds: dict[str, str] = {}
-        for node in top.nodes():
+        for node in module.scopes[0].nodes():
             if isinstance(node, ast.Assign):
                 targets = node.targets
             elif isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -106,8 +105,8 @@ def module_level_kind(program: Program, module: Module, name: str) -> str | None
             for target in targets:
                 if isinstance(target, ast.Name) and kind:
                     kinds[target.id] = kind
-        top.memo["state_kinds"] = kinds
-    return top.memo["state_kinds"].get(name)
+        module.memo["state_kinds"] = kinds
+    return module.memo["state_kinds"].get(name)
 
 
 def _kind_of_value(program: Program, module: Module, value: ast.expr | None) -> str | None:

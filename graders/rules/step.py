@@ -57,7 +57,7 @@ def recv_or_sleep(program: Program) -> Iterator[Violation]:
 def decorator_not_applied(program: Program) -> Iterator[Violation]:
     """step-decorator-not-applied: `DBOS.step()` as a statement, or `DBOS.step()(f)` thrown away."""
     for module in program.modules:
-        for node in ast.walk(module.tree):
+        for node in module.nodes:
             if not isinstance(node, ast.Expr):
                 continue
             value = node.value
@@ -74,7 +74,7 @@ def decorator_not_applied(program: Program) -> Iterator[Violation]:
 def retries_not_enabled(program: Program) -> Iterator[Violation]:
     """step-retries-not-enabled: retry options on a step whose retries are off."""
     for module in program.modules:
-        for node in ast.walk(module.tree):
+        for node in module.nodes:
             if not isinstance(node, ast.Call):
                 continue
             name = module.resolver.call_name(node)

@@ -44,7 +44,7 @@ def _reset_before(program: Program, scope: Scope, site: ast.Call, depth: int = 0
         before = (call.lineno, call.col_offset) < (site.lineno, site.col_offset)
         if before and callee is not None and callee.kind == PLAIN and _resets(program, callee):
             return True
-    if scope.kind != PLAIN or "fixture" in scope.tags or depth > 3:
+    if scope.kind != PLAIN or scope.is_fixture or depth > 3:
         return False
     callers = program.callers.get(scope, [])
     return bool(callers) and all(_reset_before(program, c, s, depth + 1) for c, s in callers)

@@ -61,14 +61,15 @@ def nondeterministic(program: Program, scope: Scope, call: ast.Call) -> tuple[st
         return f".{func.attr}", "file I/O"
     if func.attr in _DB_METHODS:
         return f".{func.attr}", "database I/O"
-    root = func.value
-    while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
-        root = root.func if isinstance(root, ast.Call) else root.value
-    held = value_of(program, scope, root) if isinstance(root, ast.Name) else None
-    if held is not None and held.kind in (NET, DB):
-        kind = "network I/O" if held.kind == NET else "database I/O"
-        return f"{root.id}.{func.attr}", kind  # type: ignore[union-attr]
-    return None
+    receiver: ast.expr = func.value
+    while True:  # `client.chat.completions.create()`, `self.http.get()`: look for the client in the chain
+        held = value_of(program, scope, receiver) if isinstance(receiver, (ast.Name, ast.Attribute)) else None
+        if held is not None and held.kind in (NET, DB):
+            kind = "network I/O" if held.kind == NET else "database I/O"
+            return f"{ast.unparse(receiver)}.{func.attr}", kind
+        if not isinstance(receiver, (ast.Attribute, ast.Subscript, ast.Call)):
+            return None
+        receiver = receiver.func if isinstance(receiver, ast.Call) else receiver.value
 
 
 def nondeterminism(program: Program) -> Iterator[Violation]:

@@ -1,0 +1,99 @@
+"""`python run_eval.py validate`: the benchmark checks itself, as SWE-bench validates its gold patches.
+
+Every task's reference must pass every check (several times, to catch flaky tasks) with no rule violation,
+and every mutant must be caught exactly the way its ``mutant.toml`` declares: the declared checks fail, the
+declared hidden tests are among the failing, and the static checker reports the declared rule ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.config import RunConfig
+from harness.results import RunDir
+from harness.runner import execute
+from harness.tasks import Mutant, Task, load_tasks
+from harness.trials import Trial, task_hash
+
+
+@dataclass(frozen=True)
+class MutantResult:
+    task_id: str
+    mutant: str
+    caught_by: tuple[str, ...]  # checks that failed, and rule ids reported
+    problems: tuple[str, ...]  # how it was not caught as declared
+
+
+def validation_trials(tasks: list[Task], repeats: int) -> list[Trial]:
+    trials = []
+    for task in tasks:
+        digest = task_hash(task)
+        for epoch in range(1, repeats + 1):
+            trials.append(Trial(task.id, task.category, "reference", "none", None, None, epoch, digest))
+        for mutant in task.mutants:
+            trials.append(Trial(task.id, task.category, f"mutant:{mutant.name}", "none", None, None, 1, digest))
+    return trials
+
+
+def judge_reference(record: dict[str, Any]) -> list[str]:
+    problems = []
+    if record["status"] != "ok":
+        problems.append(f"{record['status']}: {record['detail']}")
+    elif not record["passed"]:
+        problems.append(f"failed: {record['detail']}")
+    for v in record.get("violations") or []:
+        problems.append(f"rule {v['rule']} at {v['path']}:{v['line']}")
+    return problems
+
+
+def judge_mutant(task: Task, mutant: Mutant, record: dict[str, Any]) -> MutantResult:
+    if record["status"] != "ok":
+        return MutantResult(task.id, mutant.name, (), (f"{record['status']}: {record['detail']}",))
+    failed = {c["name"] for c in record["checks"] if c["passed"] is False}
+    found = {v["rule"] for v in record.get("violations") or []}
+    failing_tests = set((record.get("tests") or {}).get("failing", []))
+    problems = [f"check {name} did not fail" for name in mutant.must_fail if name not in failed]
+    problems += [f"hidden test {t} did not fail" for t in mutant.failing_tests if t not in failing_tests]
+    problems += [f"rule {r} not reported" for r in mutant.rules if r not in found]
+    caught = tuple(sorted(failed - {"rules"})) + tuple(sorted(found & set(mutant.rules)))
+    return MutantResult(task.id, mutant.name, caught, tuple(problems))
+
+
+def validate(config: RunConfig, console: Console, repeats: int) -> int:
+    tasks = load_tasks(config.tasks_dir, config.task_patterns)
+    trials = validation_trials(tasks, repeats)
+    run_dir = RunDir(config.results_dir, config.run_id)
+    console.print(f"Validating {len(tasks)} tasks: each reference {repeats}x and "
+                  f"{sum(len(t.mutants) for t in tasks)} mutants ({len(trials)} trials); output in {run_dir.root}")
+    records = {(r["task_id"], r["model"], r["epoch"]): r for r in execute(config, console, run_dir, tasks, [], trials)}
+    table = Table(title="validate")
+    for col in ("task", "reference", "mutant", "caught by", "problem"):
+        table.add_column(col)
+    bad = 0
+    for task in tasks:
+        refs = [records[(task.id, "reference", e)] for e in range(1, repeats + 1)]
+        ref_problems = sorted({p for r in refs for p in judge_reference(r)})
+        passes = sum(1 for r in refs if not judge_reference(r))
+        bad += bool(ref_problems)
+        first = True
+        for mutant in task.mutants or [None]:
+            result = judge_mutant(task, mutant, records[(task.id, f"mutant:{mutant.name}", 1)]) if mutant else None
+            bad += bool(result and result.problems)
+            problem = "; ".join((ref_problems if first else []) + list(result.problems if result else []))
+            table.add_row(task.id if first else "", _ratio(passes, repeats) if first else "",
+                          mutant.name if mutant else "-", ", ".join(result.caught_by) if result else "",
+                          f"[red]{problem}[/]" if problem else "[green]ok[/]")
+            first = False
+    console.print(table)
+    verdict = "[green]valid[/]" if not bad else f"[red]{bad} problem(s)[/]"
+    console.print(f"Benchmark {verdict}: {len(tasks)} tasks, {sum(len(t.mutants) for t in tasks)} mutants.")
+    return 1 if bad else 0
+
+
+def _ratio(passes: int, repeats: int) -> str:
+    colour = "green" if passes == repeats else "red"
+    return f"[{colour}]{passes}/{repeats}[/]"
