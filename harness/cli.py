@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="how generated code runs: bwrap (default) or none (unsandboxed; only when asked)")
     run.add_argument("--keep-dbs", action="store_true", help="keep each trial's database after grading")
     run.add_argument("--slots", type=int, metavar="N", help="trials graded at once (default: CPU count)")
+    run.add_argument("--gen-concurrency", type=int, default=8, metavar="N",
+                     help="model calls in flight at once (default 8)")
     run.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
     run.add_argument("--tasks-dir", metavar="DIR", help=argparse.SUPPRESS)
 
@@ -117,7 +119,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 
     config = build_config(run_id=args.run_id, models=args.models, arms=args.arms, skills=args.skills,
                           tasks=args.tasks, epochs=args.epochs, pg_url=args.pg_url, sandbox=args.sandbox,
-                          keep_dbs=args.keep_dbs, slots=args.slots, results_dir=args.results_dir,
+                          keep_dbs=args.keep_dbs, slots=args.slots, generation_concurrency=args.gen_concurrency,
+                          results_dir=args.results_dir,
                           tasks_dir=args.tasks_dir)
     try:
         return run_evaluation(config, console)

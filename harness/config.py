@@ -33,6 +33,7 @@ class RunConfig:
     sandbox: str
     keep_dbs: bool
     slots: int
+    generation_concurrency: int
     tasks_dir: Path
     results_dir: Path
     cache_dir: Path
@@ -46,7 +47,7 @@ class RunConfig:
             "run_id": self.run_id, "models": list(self.models), "arms": [str(a) for a in self.arms],
             "skills": [str(p) for p in self.skills], "tasks": list(self.task_patterns), "epochs": self.epochs,
             "pg_url": redact(self.pg_url) if self.pg_url else None, "sandbox": self.sandbox,
-            "slots": self.slots,
+            "slots": self.slots, "generation_concurrency": self.generation_concurrency,
         }
 
 
@@ -60,7 +61,7 @@ def default_run_id() -> str:
 
 def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str] | None,
                  skills: list[str] | None, tasks: str | None, epochs: int, pg_url: str | None, sandbox: str,
-                 keep_dbs: bool, slots: int | None, results_dir: str | None = None,
+                 keep_dbs: bool, slots: int | None, generation_concurrency: int = 8, results_dir: str | None = None,
                  tasks_dir: str | None = None) -> RunConfig:
     notices = []
     if run_id is not None and not RUN_ID.match(run_id):
@@ -88,6 +89,8 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
         raise UserError(f"--sandbox {sandbox}: use bwrap or none")
     if sandbox == "none":
         notices.append("WARNING: --sandbox none runs generated code unsandboxed, as you, with your files")
+    if generation_concurrency < 1:
+        raise UserError(f"--gen-concurrency {generation_concurrency}: must be at least 1")
     if slots is not None and slots < 1:
         raise UserError(f"--slots {slots}: must be at least 1")
     from graders.runtime import default_cache_dir
@@ -96,7 +99,7 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
         run_id=run_id or default_run_id(), models=tuple(dict.fromkeys(models)), arms=tuple(dict.fromkeys(arm_values)),
         skills=skill_paths, task_patterns=patterns, epochs=epochs,
         pg_url=pg_url or os.environ.get(PG_URL_ENV) or None, sandbox=sandbox, keep_dbs=keep_dbs,
-        slots=slots or os.cpu_count() or 2,
+        slots=slots or os.cpu_count() or 2, generation_concurrency=generation_concurrency,
         tasks_dir=Path(tasks_dir) if tasks_dir else REPO / "tasks",
         results_dir=Path(results_dir) if results_dir else REPO / "results",
         cache_dir=Path(os.environ.get("DBOS_EVAL_CACHE_DIR") or default_cache_dir()),

@@ -28,7 +28,9 @@ from harness.skills import SkillVersion
 from harness.tasks import Task
 from harness.trials import Trial
 
-QUEUE = "trials"
+TRIAL_QUEUE = "trials"  # parents: one per trial, mostly waiting on their children
+GENERATION_QUEUE = "generation"  # I/O-bound model calls: many at once
+GRADING_QUEUE = "grading"  # CPU-bound sandboxed grading: one per slot
 GRADE_ATTEMPTS = 2  # an infra error while grading is retried once before it is recorded
 
 
@@ -89,15 +91,27 @@ def record_step(record: dict[str, Any]) -> None:
 
 
 @DBOS.workflow()
+def generate_workflow(trial: dict[str, Any]) -> dict[str, Any]:
+    return generate_step(trial)
+
+
+@DBOS.workflow()
+def grade_workflow(trial: dict[str, Any], attempt: int) -> dict[str, Any]:
+    return grade_step(trial, attempt)
+
+
+@DBOS.workflow()
 def trial_workflow(trial: dict[str, Any]) -> dict[str, Any]:
-    generation = generate_step(trial)
+    """Generation and grading run as child workflows on their own queues, so slow model calls never idle
+    the graders and a grading backlog never holds up generation."""
+    generation = DBOS.enqueue_workflow(GENERATION_QUEUE, generate_workflow, trial).get_result()
     attempts = 0
     if generation.get("error_kind"):
         verdict = generation_failed(generation)
     else:
         for attempt in range(1, GRADE_ATTEMPTS + 1):
             attempts = attempt
-            verdict = grade_step(trial, attempt)
+            verdict = DBOS.enqueue_workflow(GRADING_QUEUE, grade_workflow, trial, attempt).get_result()
             if verdict["status"] != Status.INFRA_ERROR:
                 break
     record = build_record(trial, generation, verdict, attempts)
@@ -105,8 +119,8 @@ def trial_workflow(trial: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def launch(system_db: str, slots: int) -> None:
-    """Configure and launch DBOS for the harness itself, then register the trials queue (3.x: after launch)."""
+def launch(system_db: str, slots: int, generation_concurrency: int) -> None:
+    """Configure and launch DBOS for the harness itself, then register its queues (3.x: after launch)."""
     config: DBOSConfig = {
         "name": "dbos-skill-eval",
         "system_database_url": system_db,
@@ -115,21 +129,25 @@ def launch(system_db: str, slots: int) -> None:
     }
     DBOS(config=config)
     DBOS.launch()
-    DBOS.register_queue(QUEUE, worker_concurrency=slots, polling_interval_sec=0.2, on_conflict="always_update")
+    queues = {TRIAL_QUEUE: 2 * (generation_concurrency + slots), GENERATION_QUEUE: generation_concurrency,
+              GRADING_QUEUE: slots}
+    for name, concurrency in queues.items():
+        DBOS.register_queue(name, worker_concurrency=concurrency, polling_interval_sec=0.2,
+                            on_conflict="always_update")
 
 
-def run(state: RunState, trials: list[Trial], system_db: str, slots: int,
+def run(state: RunState, trials: list[Trial], system_db: str, slots: int, generation_concurrency: int,
         progress: Callable[[int, int], None]) -> list[dict[str, Any]]:
     """Enqueue every trial (idempotently, by workflow id) and wait for all of them; returns the records."""
     global _state
     _state = state
-    launch(system_db, slots)
+    launch(system_db, slots, generation_concurrency)
     try:
         prefix = f"{state.run_dir.run_id}:"
         ids = workflow_ids(state.run_dir, trials)
         for trial in trials:
             with SetWorkflowID(ids[trial.key]):
-                DBOS.enqueue_workflow(QUEUE, trial_workflow, {**trial.to_dict(), "workflow_id": ids[trial.key]})
+                DBOS.enqueue_workflow(TRIAL_QUEUE, trial_workflow, {**trial.to_dict(), "workflow_id": ids[trial.key]})
         wanted = set(ids.values())
         while True:
             rows = DBOS.list_workflows(workflow_id_prefix=prefix, load_input=False, load_output=False)
