@@ -89,4 +89,5 @@ def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Ta
         with Progress(*columns, console=console, transient=False) as bar:
             job = bar.add_task("trials", total=len(trials))
             return orchestrator.run(state, trials, orchestrator.system_db_url(config.results_dir), config.slots,
-                                    config.generation_concurrency, lambda done, total: bar.update(job, completed=done, total=total))
+                                    config.generation_concurrency,
+                                    lambda done, total: bar.update(job, completed=done, total=total))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 from graders.rules.program import Program, Scope
 from graders.rules.values import single_binding
 
+N = TypeVar("N", bound=ast.AST)
 SLEEPS = frozenset({"time.sleep", "asyncio.sleep", "dbos.DBOS.sleep", "dbos.DBOS.sleep_async"})
 START_OR_ENQUEUE = frozenset({
     "start_workflow", "start_workflow_async", "enqueue_workflow", "enqueue_workflow_async",
@@ -50,7 +52,8 @@ def is_sleep(scope: Scope, call: ast.Call) -> bool:
     return not (isinstance(first, ast.Constant) and first.value == 0)
 
 
-def in_order(nodes: list[ast.AST]) -> list[ast.AST]:
+def in_order(nodes: Iterable[N]) -> list[N]:
+    """Nodes in source order (the order straight-line code runs them)."""
     return sorted(nodes, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
 
 

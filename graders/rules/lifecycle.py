@@ -22,11 +22,10 @@ def launch_at_import(program: Program) -> Iterator[Violation]:
     """lifecycle-launch-at-import: DBOS(config=...) / DBOS.launch() run by importing the module."""
     rule = "lifecycle-launch-at-import"
     for module in program.modules:
-        if module.name.rpartition(".")[2] == "__main__":
-            continue  # `python -m pkg` runs __main__.py as a script; nothing imports it
+        if module.is_package_main:
+            continue  # its module-level code is the script's main
         top = module.scopes[0]
-        for call in in_order(list(top.calls())):
-            assert isinstance(call, ast.Call)
+        for call in in_order(top.calls()):
             if is_launch(top, call):
                 yield violation(rule, module.path, call.lineno, (
                     "DBOS.launch() runs when this module is imported (by a test, a worker, a tool); "
@@ -52,8 +51,12 @@ def entry_modules(program: Program) -> list[Module]:
     """Modules that are run, not imported: a `__main__` block or `__main__.py`, module-level
     `DBOS(config=...)`, or a module-level web app (served by uvicorn/flask). Test files are not."""
     return [m for m in program.modules if not m.is_test and (
-        any(s.kind == MAIN for s in m.scopes) or m.name.rpartition(".")[2] == "__main__"
-        or any(is_configure(m.scopes[0], c) or m.scopes[0].call_name(c) in _WEB_APPS for c in m.scopes[0].calls()))]
+        m.is_package_main or any(s.kind == MAIN for s in m.scopes) or _starts_at_module_level(m))]
+
+
+def _starts_at_module_level(module: Module) -> bool:
+    top = module.scopes[0]
+    return any(is_configure(top, c) or top.call_name(c) in _WEB_APPS for c in top.calls())
 
 
 def no_launch(program: Program) -> Iterator[Violation]:
@@ -65,7 +68,7 @@ def no_launch(program: Program) -> Iterator[Violation]:
     for entry in entry_modules(program):
         modules = program.closure(entry)
         scopes = [s for m in modules for s in m.scopes]
-        if any(is_launch(s, c) for s in scopes for c in s.calls()):
+        if any(_may_launch(s, c) for s in scopes for c in s.calls()):
             continue
         configures = [(s.module, c) for s in scopes for c in s.calls() if is_configure(s, c)]
         if configures:
@@ -75,6 +78,11 @@ def no_launch(program: Program) -> Iterator[Violation]:
             guard = next(s for s in entry.tree.body if is_main_guard(s))
             yield violation("lifecycle-no-launch", entry.path, guard.lineno,
                             message.format(what="used by workflows run from `__main__`"))
+
+
+def _may_launch(scope: Scope, call: ast.Call) -> bool:
+    """DBOS.launch(), or any `<x>.launch()` this module cannot see through (`app.state.dbos.launch()`)."""
+    return is_launch(scope, call) or (isinstance(call.func, ast.Attribute) and call.func.attr == "launch")
 
 
 def no_app_version(program: Program) -> Iterator[Violation]:

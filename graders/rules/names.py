@@ -79,11 +79,14 @@ class Resolver:
                     self._collect_definitions(child)
 
     def _alias_value(self, value: ast.expr | None) -> str | None:
-        """`D = DBOS` and `dbos_app = DBOS(config=...)` make the name an alias of `dbos.DBOS`."""
+        """`D = DBOS` and `dbos_app = DBOS(config=...)` make the name an alias of `dbos.DBOS`;
+        `durable = DBOS.workflow()` makes `@durable` read as `@DBOS.workflow()`."""
         if value is None:
             return None
         if isinstance(value, ast.Call) and self.qualname(value.func) == "dbos.DBOS":
             return "dbos.DBOS"
+        if isinstance(value, ast.Call) and self.qualname(value.func) in ("dbos.DBOS.workflow", "dbos.DBOS.step"):
+            return self.qualname(value.func)
         if isinstance(value, (ast.Name, ast.Attribute)):
             qualified = self.qualname(value)
             if qualified == "dbos.DBOS":

@@ -35,6 +35,11 @@ class Module:
     scopes: list[Scope] = field(default_factory=list)  # scopes[0] is the import-time code
     memo: dict[str, Any] = field(default_factory=dict)  # facts derived once, e.g. the modules it imports
 
+    @property
+    def is_package_main(self) -> bool:
+        """`pkg/__main__.py`: run by `python -m pkg`, never imported."""
+        return self.name.rpartition(".")[2] == "__main__"
+
 
 @dataclass(eq=False)
 class ClassInfo:

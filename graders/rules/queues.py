@@ -135,8 +135,7 @@ def partition_key_missing(program: Program) -> Iterator[Violation]:
 
 def _under_partition_key(program: Program, scope: Scope, call: ast.Call, depth: int = 0) -> bool:
     """Inside `with SetEnqueueOptions(queue_partition_key=...)`, here or around a call of this helper."""
-    for node in in_order([n for n in scope.nodes() if isinstance(n, (ast.With, ast.AsyncWith))]):
-        assert isinstance(node, (ast.With, ast.AsyncWith))
+    for node in in_order(n for n in scope.nodes() if isinstance(n, (ast.With, ast.AsyncWith))):
         if any(_sets_partition(scope, item.context_expr) for item in node.items) and any(
                 inner is call for statement in node.body for inner in ast.walk(statement)):
             return True

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from graders.rules.model import Violation, violation
 from graders.rules.program import ClassInfo, Module, Program, Scope, context_label, written_with
+from graders.rules.values import CLIENT, DATASOURCE, QUEUE, value_of
 
 _MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "popitem", "clear", "update",
                        "setdefault", "add", "discard", "appendleft", "extendleft", "popleft", "sort",
@@ -36,7 +37,8 @@ def _mutations(program: Program, scope: Scope) -> Iterator[tuple[ast.AST, str, s
             for target in targets:
                 for element in _flatten(target):
                     if isinstance(element, ast.Name) and element.id in declared:
-                        yield node, element.id, "assigns (through `global`)"
+                        if not _holds_dbos_object(program, scope, node):
+                            yield node, element.id, "assigns (through `global`)"
                     elif isinstance(element, (ast.Subscript, ast.Attribute)):
                         name = _mutable_global(program, scope, element, local)
                         if name:
@@ -45,6 +47,14 @@ def _mutations(program: Program, scope: Scope) -> Iterator[tuple[ast.AST, str, s
             name = _mutable_global(program, scope, node.func.value, local, item=True)
             if name:
                 yield node, name, f"calls .{node.func.attr}() on"
+
+
+def _holds_dbos_object(program: Program, scope: Scope, node: ast.stmt) -> bool:
+    """`global queue; queue = DBOS.register_queue(...)`: binding DBOS's own objects is not state."""
+    value = getattr(node, "value", None)
+    held = value_of(program, scope, value) if isinstance(value, ast.expr) else None
+    return (held is not None and held.kind in (QUEUE, DATASOURCE, CLIENT)) or (
+        isinstance(value, ast.Call) and scope.call_name(value) == "dbos.DBOS")
 
 
 def _flatten(target: ast.expr) -> Iterator[ast.expr]:

@@ -9,13 +9,13 @@ from graders.rules.dbos_api import dbos_method, in_order, is_launch, launches
 from graders.rules.model import Violation, violation
 from graders.rules.program import PLAIN, Program, Scope
 
-_FRESH_DATABASE_HINTS = ("tmp_path", "tmpdir", "tmp_path_factory", "tempfile")
+_FRESH_DATABASE_HINTS = ("tmp_path", "tmpdir", "tmp_path_factory", "tempfile", "uuid")
 
 
 def no_reset(program: Program) -> Iterator[Violation]:
     """test-no-reset: a launch in a pytest file with no reset in the same function (a reset after the
     launch is test-reset-after-launch) or before the call in every caller. A launch on a fresh temporary
-    database (tmp_path, tempfile) needs none."""
+    database (tmp_path, tempfile, a uuid-named file) needs none."""
     for module in program.modules:
         if not module.is_pytest:
             continue
@@ -61,8 +61,7 @@ def reset_after_launch(program: Program) -> Iterator[Violation]:
     """test-reset-after-launch: in one function, a reset whose last preceding launch/destroy is a launch."""
     for scope in program.scopes:
         state = None
-        for call in in_order(list(scope.calls())):
-            assert isinstance(call, ast.Call)
+        for call in in_order(scope.calls()):
             method = dbos_method(scope, call)
             callee = program.resolve(scope, call.func)
             if method == "launch" or (callee is not None and callee.kind == PLAIN and launches(program, callee)):
