@@ -16,7 +16,7 @@ from rich.console import Console
 from graders.errors import SetupError
 from harness.errors import UserError
 
-SUBCOMMANDS = ("run", "tasks", "report", "check", "validate", "setup")
+SUBCOMMANDS = ("run", "tasks", "report", "check", "validate", "setup", "skill-check")
 
 DESCRIPTION = """\
 dbos-skill-eval: does the dbos-python agent skill make coding models write better DBOS code?
@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
                               help=argparse.SUPPRESS if flag.endswith("dir") else None)
     validate.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap")
     validate.add_argument("--slots", type=int, metavar="N", help="trials graded at once (default: CPU count)")
+
+    skill_check = sub.add_parser("skill-check", help="lint a skill version (front matter, links, examples)")
+    skill_check.add_argument("skill_dir", metavar="SKILL_DIR")
 
     check = sub.add_parser("check", help="run the static rule checker on files or directories")
     check.add_argument("paths", nargs="+", metavar="PATH")
@@ -200,5 +203,19 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
     return 1 if report.violations else 0
 
 
+def cmd_skill_check(args: argparse.Namespace, console: Console) -> int:
+    from harness.skill_check import lint_skill
+
+    path = Path(args.skill_dir)
+    if not path.is_dir():
+        raise UserError(f"{path}: not a directory (a skill is a directory with SKILL.md)")
+    findings = lint_skill(path)
+    for finding in findings:
+        console.print(str(finding), highlight=False, soft_wrap=True)
+    errors = sum(1 for f in findings if f.level == "error")
+    console.print(f"{errors} error(s), {len(findings) - errors} warning(s)")
+    return 1 if errors else 0
+
+
 COMMANDS = {"run": cmd_run, "tasks": cmd_tasks, "report": cmd_report, "check": cmd_check,
-            "validate": cmd_validate}
+            "validate": cmd_validate, "skill-check": cmd_skill_check}
