@@ -98,13 +98,17 @@ def make_console(stderr: bool = False) -> Console:
     return probe if probe.is_terminal else Console(stderr=stderr, width=180)
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "run")
     args = build_parser().parse_args(argv)
     console = make_console()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run finally blocks: stop Postgres, sandboxes
+    signal.signal(signal.SIGTERM, _interrupt)  # handled like Ctrl-C: stop Postgres and sandboxes, keep results
     try:
         return COMMANDS[args.command](args, console)
     except (UserError, SetupError) as exc:
@@ -112,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         if args.command == "run":
-            Console(stderr=True).print("Interrupted; finished trials are saved. Resume with the same --run-id.")
+            make_console(stderr=True).print("Interrupted; finished trials are saved. Resume with the same --run-id.",
+                                            soft_wrap=True)
         return 130
 
 
@@ -128,8 +133,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     try:
         return run_evaluation(config, console)
     except KeyboardInterrupt:
-        Console(stderr=True).print(f"Interrupted; finished trials are saved. Resume with: python run_eval.py run "
-                                   f"--run-id {config.run_id} (and the same flags)")
+        make_console(stderr=True).print(f"Interrupted; finished trials are saved. Resume with: python run_eval.py "
+                                        f"run --run-id {config.run_id} (and the same flags)", soft_wrap=True)
         return 130
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,6 +79,19 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
     return 0
 
 
+@contextmanager
+def stop_hard_on_interrupt(env: GradingEnvironment, run_dir: RunDir) -> Iterator[None]:
+    """Ctrl-C (or SIGTERM) is a clean crash: stop Postgres, then exit at once. Steps in flight are never
+    checkpointed, so resuming re-runs exactly them; sandboxes die with us (parent-death signal)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        env.server.stop()
+        print(f"\nInterrupted; finished trials are saved in {run_dir.root}. Resume with: python run_eval.py run "
+              f"--run-id {run_dir.run_id} (and the same flags)", file=sys.stderr, flush=True)
+        os._exit(130)
+
+
 def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Task], skills: list[SkillVersion],
             trials: list[Trial]) -> list[dict]:
     """Grade ``trials`` through the DBOS orchestrator with a live progress bar; returns their records."""
@@ -86,7 +101,7 @@ def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Ta
                                 "skill_hashes": {s.label: s.hash for s in skills}})
         state = orchestrator.RunState(run_dir, {t.id: t for t in tasks}, {s.hash: s for s in skills}, env)
         columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=False) as bar:
+        with Progress(*columns, console=console, transient=False) as bar, stop_hard_on_interrupt(env, run_dir):
             job = bar.add_task("trials", total=len(trials))
             return orchestrator.run(state, trials, orchestrator.system_db_url(config.results_dir), config.slots,
                                     config.generation_concurrency,

@@ -99,3 +99,31 @@ def test_resume_after_a_killed_run_regrades_nothing(tmp_path, needs_grading):
         assert len(generates) == 1, f"{record['trial_id']} generated twice: {steps}"
         if record["trial_id"] in before:
             assert len(grades) == 1, f"{record['trial_id']} was regraded after the resume: {steps}"
+
+
+def children(pid: int, pattern: str) -> list[str]:
+    out = subprocess.run(["pgrep", "-P", str(pid), "-f", pattern], capture_output=True, text=True).stdout
+    return out.split()
+
+
+def alive(pid: str) -> bool:
+    return Path(f"/proc/{pid}").exists() and "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path, needs_grading):
+    proc = cli("run", "--run-id", "int", "--tasks", "greet-workflow", "--epochs", "3", "--slots", "1",
+               results=tmp_path)
+    deadline = time.monotonic() + 300
+    while not (ours := children(proc.pid, "postgres -D")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ours, "the run never started its Postgres"
+    time.sleep(3)  # let it get into grading
+    sandboxes = children(proc.pid, "bwrap")
+    assert sandboxes, "no sandbox was running at the interrupt"
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out
+    assert "Resume with: python run_eval.py run --run-id int" in out
+    time.sleep(0.5)
+    assert not [p for p in ours if alive(p)], "the run's Postgres outlived it"
+    assert not [p for p in sandboxes if alive(p)], "a sandbox outlived the run"

@@ -1,0 +1,253 @@
+"""From trial records to the tables a report shows: rates per arm, paired skill uplift, rule deltas, costs.
+
+Vocabulary: a *variant* is an arm with its skill version (``none``, ``inline:skill``, ``tool:v2``), because one
+run may hold several skill versions under the same arm. Infra errors are never in a denominator (they are
+our failures, not the model's); a model error counts as a failed trial. Paired analyses compare per-task
+pass rates (the mean over epochs), so a task counts once however many epochs it ran. The numbers come from
+``harness.stats``; nothing here formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from harness import stats
+from harness.stats import Estimate
+
+SEED = 20240601  # every bootstrap in a report uses this seed: the same records give the same report
+NONE = "none"
+
+TRIAL_COLUMNS = ["trial_id", "key", "task_id", "task_hash", "category", "model", "arm", "skill", "skill_hash",
+                 "variant", "epoch", "status", "graded", "passed", "score", "reason", "detail", "tests_passed",
+                 "tests_total", "tests_failed", "not_durable", "rules", "n_violations", "input_tokens",
+                 "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd", "calls", "skill_reads",
+                 "generation_s", "grading_s", "duration_s"]
+
+
+def variant_of(arm: str, skill_label: str | None) -> str:
+    return NONE if arm == NONE or not skill_label else f"{arm}:{skill_label}"
+
+
+def trials_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """One row per trial with the fields the analyses need (a failed check is ``True`` in ``tests_failed`` /
+    ``not_durable``; a check that did not run is ``False``)."""
+    rows = []
+    for r in records:
+        skill = r.get("skill") or {}
+        checks = {c.get("name"): c for c in r.get("checks") or []}
+        tests = r.get("tests") or {}
+        usage = r.get("usage") or {}
+        hidden = checks.get("hidden_tests")
+        durability = r.get("durability") or {}
+        rows.append({
+            "trial_id": r["trial_id"], "key": r.get("key"), "task_id": r["task_id"], "task_hash": r.get("task_hash"),
+            "category": r.get("category") or "-", "model": r["model"], "arm": r["arm"],
+            "skill": skill.get("label") or "-", "skill_hash": skill.get("hash"),
+            "variant": variant_of(r["arm"], skill.get("label")), "epoch": int(r.get("epoch") or 1),
+            "status": r["status"], "graded": r["status"] != "infra_error", "passed": bool(r.get("passed")),
+            "score": r.get("score"), "reason": r.get("reason") or "", "detail": r.get("detail") or "",
+            "tests_passed": tests.get("passed"), "tests_total": tests.get("total"),
+            "tests_failed": bool(hidden is not None and hidden.get("passed") is False)
+            or bool(tests and tests.get("passed", 0) < tests.get("total", 0)),
+            "not_durable": durability.get("passed") is False,
+            "rules": tuple(sorted({v["rule"] for v in r.get("violations") or []})),
+            "n_violations": len(r.get("violations") or []),
+            **{k: usage.get(k, 0) or 0 for k in ("input_tokens", "output_tokens", "cache_read_tokens",
+                                                 "cache_write_tokens", "cost_usd", "calls")},
+            "skill_reads": len(r.get("skill_files_read") or []),
+            "generation_s": r.get("generation_s") or 0.0, "grading_s": r.get("grading_s") or 0.0,
+            "duration_s": r.get("duration_s") or 0.0,
+        })
+    return pd.DataFrame(rows, columns=TRIAL_COLUMNS)
+
+
+def graded(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df.graded]
+
+
+def variants(df: pd.DataFrame) -> list[str]:
+    """Variants in report order: ``none`` first, then by arm and skill."""
+    return sorted(df.variant.unique(), key=lambda v: (v != NONE, v))
+
+
+def per_task(df: pd.DataFrame) -> pd.DataFrame:
+    """Graded trials of one side (one model and variant) per task: n, passed, rate."""
+    g = graded(df).groupby("task_id", sort=True)
+    out = pd.DataFrame({"category": g.category.first(), "n": g.size(), "passed": g.passed.sum().astype(int)})
+    out["rate"] = out.passed / out.n
+    return out
+
+
+def rate_estimate(df: pd.DataFrame, seed: int = SEED) -> tuple[Estimate, str]:
+    """Pass rate of graded trials: Wilson when each task ran once, a bootstrap over tasks when epochs cluster
+    trials by task. Returns the estimate and the name of the interval's method."""
+    tasks = per_task(df)
+    if tasks.empty:
+        return stats.wilson(0, 0), "wilson"
+    if int(tasks.n.max()) <= 1:
+        return stats.wilson(int(tasks.passed.sum()), int(tasks.n.sum())), "wilson"
+    return stats.clustered_rate(tasks.passed.tolist(), tasks.n.tolist(), seed=seed), "bootstrap over tasks"
+
+
+def arm_summary(df: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
+    """Per model x variant: graded trials, passes, the pass rate with its interval, pass@k and pass^k (k = the
+    fewest graded epochs of any task, when above 1), failure kinds and errors."""
+    rows = []
+    for (model, variant), side in df.groupby(["model", "variant"], sort=True):
+        ok = graded(side)
+        est, method = rate_estimate(side, seed)
+        tasks = per_task(side)
+        k = int(tasks.n.min()) if not tasks.empty else 0
+        row = {"model": model, "variant": variant, "tasks": len(tasks), "trials": len(ok),
+               "passed": int(ok.passed.sum()), "rate": est, "method": method, "k": k,
+               "pass_at_k": None, "pass_hat_k": None,
+               "tests_failed": int(ok.tests_failed.sum()), "not_durable": int(ok.not_durable.sum()),
+               "model_errors": int((ok.status == "model_error").sum()),
+               "infra_errors": int((side.status == "infra_error").sum()),
+               "mean_score": float(ok.score.dropna().mean()) if ok.score.notna().any() else None}
+        if k > 1:
+            row["pass_at_k"] = stats.bootstrap_mean(
+                [stats.pass_at_k(int(t.n), int(t.passed), k) for t in tasks.itertuples()], seed=seed)
+            row["pass_hat_k"] = stats.bootstrap_mean(
+                [stats.pass_hat_k(int(t.n), int(t.passed), k) for t in tasks.itertuples()], seed=seed)
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["model", "variant", "tasks", "trials", "passed", "rate", "method", "k",
+                                      "pass_at_k", "pass_hat_k", "tests_failed", "not_durable", "model_errors",
+                                      "infra_errors", "mean_score"])
+    order = {v: i for i, v in enumerate(variants(df))} if not df.empty else {}
+    return out.sort_values(["model", "variant"], key=lambda s: s.map(order) if s.name == "variant" else s,
+                           ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Paired:
+    """A paired comparison of two sides on the tasks both graded: ``difference`` is the mean of per-task
+    (candidate rate - baseline rate) with a bootstrap interval over tasks; ``p_value`` the exact sign test on
+    the tasks that moved (McNemar when one epoch)."""
+
+    difference: Estimate
+    baseline_rate: float
+    candidate_rate: float
+    improved: int
+    worsened: int
+    ties: int
+    p_value: float
+    tasks: pd.DataFrame  # task_id, category, base_n, base_passed, base_rate, cand_n, cand_passed, cand_rate, diff, p
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.tasks)
+
+
+def paired(baseline: pd.DataFrame, candidate: pd.DataFrame, seed: int = SEED) -> Paired:
+    """Pair two sides (trial frames of one model and variant each) by task."""
+    base, cand = per_task(baseline), per_task(candidate)
+    tasks = base.join(cand.drop(columns="category"), how="inner", lsuffix="_b", rsuffix="_c")
+    tasks = pd.DataFrame({
+        "task_id": tasks.index, "category": tasks.category, "base_n": tasks.n_b, "base_passed": tasks.passed_b,
+        "base_rate": tasks.rate_b, "cand_n": tasks.n_c, "cand_passed": tasks.passed_c, "cand_rate": tasks.rate_c,
+    }).reset_index(drop=True)
+    tasks["diff"] = tasks.cand_rate - tasks.base_rate
+    tasks["p"] = [stats.fisher_exact(int(t.base_passed), int(t.base_n), int(t.cand_passed), int(t.cand_n))
+                  for t in tasks.itertuples()]
+    eps = 1e-12
+    improved, worsened = int((tasks["diff"] > eps).sum()), int((tasks["diff"] < -eps).sum())
+    return Paired(
+        difference=stats.bootstrap_mean(tasks["diff"].tolist(), seed=seed),
+        baseline_rate=float(tasks.base_rate.mean()) if len(tasks) else float("nan"),
+        candidate_rate=float(tasks.cand_rate.mean()) if len(tasks) else float("nan"),
+        improved=improved, worsened=worsened, ties=len(tasks) - improved - worsened,
+        p_value=stats.sign_test(improved, worsened), tasks=tasks)
+
+
+def side(df: pd.DataFrame, model: str, variant: str) -> pd.DataFrame:
+    return df[(df.model == model) & (df.variant == variant)]
+
+
+def uplift(df: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
+    """Skill uplift: every skill variant minus ``none`` of the same model, paired by task, overall (category
+    ``all``) and per category."""
+    rows = []
+    for model in sorted(df.model.unique()):
+        base = side(df, model, NONE)
+        if graded(base).empty:
+            continue
+        for variant in variants(df[df.model == model]):
+            if variant == NONE:
+                continue
+            cand = side(df, model, variant)
+            scopes = [("all", base, cand)] + [
+                (cat, base[base.category == cat], cand[cand.category == cat])
+                for cat in sorted(set(base.category) & set(cand.category))]
+            for category, b, c in scopes:
+                result = paired(b, c, seed)
+                if result.n_tasks:
+                    rows.append({"model": model, "variant": variant, "category": category, "result": result})
+    return pd.DataFrame(rows, columns=["model", "variant", "category", "result"])
+
+
+def rule_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Per model x rule x variant: graded trials with at least one violation of the rule, the rate, the delta
+    against ``none``, and a sign test over tasks on whether the skill variant violates it less."""
+    ok = graded(df)
+    rows = []
+    for model in sorted(ok.model.unique()):
+        mine = ok[ok.model == model]
+        rules = sorted({rule for rs in mine.rules for rule in rs})
+        base = mine[mine.variant == NONE]
+        for rule in rules:
+            hit = mine.rules.map(lambda rs, rule=rule: rule in rs)
+            base_rate = float(hit[base.index].mean()) if len(base) else float("nan")
+            per_task_base = hit[base.index].groupby(base.task_id).mean() if len(base) else pd.Series(dtype=float)
+            for variant in variants(mine):
+                part = mine[mine.variant == variant]
+                rate = float(hit[part.index].mean())
+                row = {"model": model, "rule": rule, "variant": variant, "trials": len(part),
+                       "violating": int(hit[part.index].sum()), "rate": rate, "delta": None, "fewer": 0, "more": 0,
+                       "p": None}
+                if variant != NONE and len(base):
+                    per_task_var = hit[part.index].groupby(part.task_id).mean()
+                    diff = (per_task_var - per_task_base).dropna()
+                    row.update(delta=rate - base_rate, fewer=int((diff < 0).sum()), more=int((diff > 0).sum()))
+                    row["p"] = stats.sign_test(row["fewer"], row["more"])
+                rows.append(row)
+    return pd.DataFrame(rows, columns=["model", "rule", "variant", "trials", "violating", "rate", "delta", "fewer",
+                                       "more", "p"])
+
+
+def usage_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Tokens, cost and time per model x variant (all trials that reached the model, infra errors included:
+    they were paid for)."""
+    rows = []
+    for (model, variant), part in df.groupby(["model", "variant"], sort=True):
+        n = len(part)
+        rows.append({"model": model, "variant": variant, "trials": n,
+                     "input_tokens": int(part.input_tokens.sum()), "output_tokens": int(part.output_tokens.sum()),
+                     "cache_read_tokens": int(part.cache_read_tokens.sum()),
+                     "tokens_per_trial": float((part.input_tokens + part.output_tokens).mean()),
+                     "cost_usd": float(part.cost_usd.sum()), "cost_per_trial": float(part.cost_usd.mean()),
+                     "generation_s": float(part.generation_s.mean()), "grading_s": float(part.grading_s.mean()),
+                     "duration_s": float(part.duration_s.sum()),
+                     "read_skill": int((part.skill_reads > 0).sum()), "skill_reads": int(part.skill_reads.sum())})
+    return pd.DataFrame(rows, columns=["model", "variant", "trials", "input_tokens", "output_tokens",
+                                       "cache_read_tokens", "tokens_per_trial", "cost_usd", "cost_per_trial",
+                                       "generation_s", "grading_s", "duration_s", "read_skill", "skill_reads"])
+
+
+def task_matrix(df: pd.DataFrame) -> pd.DataFrame:
+    """Task x (model, variant): graded passes and trials, for the matrix; NaN where a task did not run."""
+    ok = graded(df)
+    if ok.empty:
+        return pd.DataFrame()
+    g = ok.groupby(["task_id", "model", "variant"]).passed.agg(["sum", "count"])
+    g["rate"] = g["sum"] / g["count"]
+    return g.reset_index()
+
+
+def failing_tasks_mask(rates: Iterable[float]) -> np.ndarray:
+    return np.asarray(list(rates), dtype=float) < 1.0
