@@ -117,8 +117,8 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path, needs_grading):
     while not (ours := children(proc.pid, "postgres -D")) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert ours, "the run never started its Postgres"
-    time.sleep(3)  # let it get into grading
-    sandboxes = children(proc.pid, "bwrap")
+    while not (sandboxes := children(proc.pid, "bwrap")) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert sandboxes, "no sandbox was running at the interrupt"
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=60)
