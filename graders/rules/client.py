@@ -24,7 +24,7 @@ def not_destroyed(program: Program) -> Iterator[Violation]:
         for node in scope.nodes():
             if isinstance(node, ast.Call) and scope.call_name(node) == "dbos.DBOSClient":
                 owner = _owner_name(scope, node)
-                if owner is None or _handed_on(scope, owner) or _destroyed(program, scope, owner):
+                if owner is None or _handed_on(program, scope, owner) or _destroyed(program, scope, owner):
                     continue
                 yield violation("client-not-destroyed", scope.module.path, node.lineno, (
                     "this DBOSClient is not destroyed on every path: an exception before destroy() "
@@ -55,14 +55,21 @@ def _dotted(expr: ast.expr) -> str | None:
     return None
 
 
-def _handed_on(scope: Scope, owner: str) -> bool:
+def _handed_on(program: Program, scope: Scope, owner: str) -> bool:
+    """Returned, stored in an object or container, or given to code outside the workspace (which may keep
+    it). Passing it to a workspace helper that only uses it is not handing it on."""
     if not owner:
         return False
     for node in scope.nodes():
         if isinstance(node, ast.Return) and node.value is not None and _dotted(node.value) == owner:
             return True
-        if isinstance(node, ast.Call) and any(_dotted(a) == owner for a in node.args):
+        if isinstance(node, ast.Assign) and _dotted(node.value) == owner and any(
+                isinstance(t, (ast.Attribute, ast.Subscript)) for t in node.targets):
             return True
+        if isinstance(node, ast.Call) and any(_dotted(a) == owner for a in node.args):
+            helper = program.resolve(scope, node.func)
+            if helper is None and not (scope.call_name(node) or "").startswith("builtins."):
+                return True
     return False
 
 

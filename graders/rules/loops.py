@@ -12,6 +12,7 @@ from graders.rules.state import module_level_kind
 
 Loop = ast.For | ast.AsyncFor | ast.While
 _COUNTERS = frozenset({"builtins.range", "itertools.count", "itertools.repeat"})
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def manual_retry_loop(program: Program) -> Iterator[Violation]:
@@ -43,11 +44,15 @@ def _loops(scope: Scope) -> Iterator[Loop]:
 
 def _own_nodes(loop: Loop) -> Iterator[ast.AST]:
     """Nodes of the loop body, without nested loops and definitions."""
-    stack: list[ast.AST] = [*loop.body, *loop.orelse]
+    return _inside([*loop.body, *loop.orelse])
+
+
+def _inside(statements: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Nodes of `statements`, without nested loops and definitions (their break/return are their own)."""
+    stack: list[ast.AST] = list(statements)
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef,
-                             ast.ClassDef, ast.Lambda)):
+        if isinstance(node, (*_NESTED, ast.For, ast.AsyncFor, ast.While)):
             continue
         yield node
         stack.extend(ast.iter_child_nodes(node))
@@ -60,21 +65,8 @@ def _counts_attempts(scope: Scope, loop: Loop) -> bool:
     return isinstance(loop.iter, ast.Call) and scope.call_name(loop.iter) in _COUNTERS
 
 
-def _exits(nodes: list[ast.stmt]) -> bool:
-    for statement in nodes:
-        for node in _walk_no_loops(statement):
-            if isinstance(node, (ast.Break, ast.Return)):
-                return True
-    return False
-
-
-def _walk_no_loops(node: ast.AST) -> Iterator[ast.AST]:
-    yield node
-    if isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef,
-                         ast.Lambda, ast.ClassDef)):
-        return
-    for child in ast.iter_child_nodes(node):
-        yield from _walk_no_loops(child)
+def _exits(statements: list[ast.stmt]) -> bool:
+    return any(isinstance(node, (ast.Break, ast.Return)) for node in _inside(statements))
 
 
 def _is_retry_loop(scope: Scope, loop: Loop) -> bool:

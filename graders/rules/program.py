@@ -122,11 +122,12 @@ def _walk(body: list[ast.stmt], resolver: Resolver, *, into_classes: bool) -> It
             continue
         yield node
         children = list(ast.iter_child_nodes(node))
-        if isinstance(node, ast.Call) and resolver.call_name(node) in _STEP_RUNNERS:
-            children = [c for c in children if not isinstance(c, ast.Lambda)]
         stack.extend(reversed(children))
-        # Lambdas elsewhere run where they are written (a sort key runs in the workflow itself).
-        stack.extend(reversed([c.body for c in children if isinstance(c, ast.Lambda)]))
+        lambdas = [c for c in children if isinstance(c, ast.Lambda)]
+        if lambdas and not (isinstance(node, ast.Call) and resolver.call_name(node) in _STEP_RUNNERS):
+            # A lambda runs where it is written (a sort key runs in the workflow itself), unless it is
+            # the function handed to DBOS.run_step: then it is a step.
+            stack.extend(reversed([c.body for c in lambdas]))
 
 
 def _classify(node: FunctionNode, resolver: Resolver) -> tuple[str, bool]:
@@ -340,9 +341,12 @@ def _collect_scopes(module: Module) -> None:
 
 def _collect_defs(module: Module, body: list[ast.stmt], *, prefix: str, parent: Scope | None,
                   owner: ClassInfo | None, top_level: bool) -> None:
+    previous: ast.stmt | None = None
     for stmt in _statements(body):
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             kind, fixture = _classify(stmt, module.resolver)
+            if kind == PLAIN and _is_bare_step_decorator(previous, module.resolver):
+                kind = STEP  # meant as a step; the missing @ is step-decorator-not-applied's finding
             scope = Scope(module, prefix + stmt.name, stmt.body, kind, stmt, owner, parent, fixture)
             module.scopes.append(scope)
             if owner is not None:
@@ -359,6 +363,13 @@ def _collect_defs(module: Module, body: list[ast.stmt], *, prefix: str, parent: 
                 module.classes[stmt.name] = cls
             _collect_defs(module, stmt.body, prefix=f"{prefix}{stmt.name}.", parent=parent, owner=cls,
                           top_level=False)
+        previous = stmt
+
+
+def _is_bare_step_decorator(stmt: ast.stmt | None, resolver: Resolver) -> bool:
+    """`DBOS.step()` written on its own line, right above a function."""
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+            and resolver.call_name(stmt.value) == "dbos.DBOS.step")
 
 
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

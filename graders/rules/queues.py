@@ -90,7 +90,7 @@ def registered_before_launch(program: Program) -> Iterator[Violation]:
     before the DBOS.launch() of the same function, or at import time with no launch before it."""
     for scope in program.scopes:
         events = []
-        for call in scope.calls():
+        for call in in_order(scope.calls()):
             callee = program.resolve(scope, call.func)
             helper = callee if callee is not None and callee.kind == PLAIN else None
             if is_launch(scope, call) or (helper and launches(program, helper)):
@@ -99,7 +99,7 @@ def registered_before_launch(program: Program) -> Iterator[Violation]:
                 events.append((call, "register"))
         if scope.kind != IMPORT and not any(kind == "launch" for _, kind in events):
             continue
-        for call, kind in sorted(events, key=lambda e: (e[0].lineno, e[0].col_offset)):
+        for call, kind in events:
             if kind == "launch":
                 break
             yield violation("queue-registered-before-launch", scope.module.path, call.lineno, (
@@ -135,7 +135,9 @@ def partition_key_missing(program: Program) -> Iterator[Violation]:
 
 def _under_partition_key(program: Program, scope: Scope, call: ast.Call, depth: int = 0) -> bool:
     """Inside `with SetEnqueueOptions(queue_partition_key=...)`, here or around a call of this helper."""
-    for node in in_order(n for n in scope.nodes() if isinstance(n, (ast.With, ast.AsyncWith))):
+    for node in scope.nodes():
+        if not isinstance(node, (ast.With, ast.AsyncWith)):
+            continue
         if any(_sets_partition(scope, item.context_expr) for item in node.items) and any(
                 inner is call for statement in node.body for inner in ast.walk(statement)):
             return True

@@ -1,4 +1,4 @@
-"""workflow-global-mutation: a workflow or step (or a plain helper they call) changes module-level state."""
+"""workflow-global-mutation: a workflow or step (or a plain helper of its module) changes module-level state."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ _OBJECT_MAKERS = frozenset({"types.SimpleNamespace", "argparse.Namespace"})
 
 
 def global_mutation(program: Program) -> Iterator[Violation]:
+    """`global x; x = ...`, or writes into a module-level container or object, in workflow or step code."""
     reach = written_with({**program.step_reach, **program.workflow_reach})
     for scope, root in reach.items():
         for node, name, how in _mutations(program, scope):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from graders.rules.program import IMPORT, Program, Scope
 
-QUEUE, CLIENT, EXECUTOR, DATASOURCE, HANDLE, ASYNC_HANDLE, NET, DB = (
-    "queue", "client", "executor", "datasource", "handle", "async_handle", "net", "db")
+QUEUE, CLIENT, EXECUTOR, DATASOURCE, HANDLE, ASYNC_HANDLE, NET, DB, PATH = (
+    "queue", "client", "executor", "datasource", "handle", "async_handle", "net", "db", "path")
 
 _MAKERS = {
     "dbos.DBOSClient": CLIENT,
@@ -36,6 +36,7 @@ _MAKERS = {
                      "http.client.HTTPConnection", "http.client.HTTPSConnection", "socket.socket",
                      "socket.create_connection", "redis.Redis", "redis.StrictRedis",
                      "redis.from_url"), NET),
+    **dict.fromkeys(("pathlib.Path", "pathlib.Path.home", "pathlib.Path.cwd"), PATH),
     **dict.fromkeys(("sqlite3.connect", "psycopg.connect", "psycopg2.connect", "asyncpg.connect",
                      "asyncpg.create_pool", "sqlalchemy.create_engine",
                      "sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.orm.Session",
@@ -63,6 +64,9 @@ def value_of(program: Program, scope: Scope, expr: ast.expr | None, depth: int =
         return value_of(program, scope, expr.value, depth + 1)
     if isinstance(expr, ast.Call):
         return _made_by(program, scope, expr, depth)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):  # Path("data") / "ledger.jsonl"
+        left = value_of(program, scope, expr.left, depth + 1)
+        return left if left is not None and left.kind == PATH else None
     if isinstance(expr, ast.Name):
         found = _binding(scope, expr.id)
         if found is None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from graders.rules.dbos_api import is_sleep
 from graders.rules.model import Violation, violation
 from graders.rules.program import Program, Scope, context_label, written_with
-from graders.rules.values import DB, NET, value_of
+from graders.rules.values import DB, NET, PATH, value_of
 
 _RANDOM = ("random.", "secrets.", "numpy.random.")
 _SEEDED = frozenset({"random.Random", "random.seed", "numpy.random.default_rng", "numpy.random.seed",
@@ -37,6 +38,8 @@ _CLOCK_BY_DEFAULT = {"time.localtime": 1, "time.gmtime": 1, "time.ctime": 1, "ti
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream",
                          "Session", "session", "Client", "AsyncClient"})
 _FILE_METHODS = frozenset({"read_text", "read_bytes", "write_text", "write_bytes"})
+_PATH_METHODS = frozenset({"open", "unlink", "touch", "mkdir", "rename", "replace", "iterdir", "glob", "rglob",
+                           "exists", "is_file", "is_dir", "stat"})
 _DB_METHODS = frozenset({"execute", "executemany", "executescript", "sql_session"})
 
 
@@ -61,6 +64,9 @@ def nondeterministic(program: Program, scope: Scope, call: ast.Call) -> tuple[st
         return f".{func.attr}", "file I/O"
     if func.attr in _DB_METHODS:
         return f".{func.attr}", "database I/O"
+    held = value_of(program, scope, func.value)
+    if held is not None and held.kind == PATH and func.attr in _PATH_METHODS:
+        return f"{ast.unparse(func.value)}.{func.attr}", "file I/O"
     receiver: ast.expr = func.value
     while True:  # `client.chat.completions.create()`, `self.http.get()`: look for the client in the chain
         held = value_of(program, scope, receiver) if isinstance(receiver, (ast.Name, ast.Attribute)) else None
@@ -91,11 +97,8 @@ def time_sleep(program: Program) -> Iterator[Violation]:
     for scope, root in written_with(program.workflow_reach).items():
         for call in scope.calls():
             name = scope.call_name(call)
-            if name not in ("time.sleep", "asyncio.sleep"):
+            if name not in ("time.sleep", "asyncio.sleep") or not is_sleep(scope, call):
                 continue
-            first = call.args[0] if call.args else None
-            if isinstance(first, ast.Constant) and first.value == 0:
-                continue  # asyncio.sleep(0) yields to the event loop; it does not wait
             durable = "DBOS.sleep_async" if scope.is_async else "DBOS.sleep"
             yield violation("workflow-time-sleep", scope.module.path, call.lineno, (
                 f"{name}() in {context_label(scope, root)} is not durable: after a restart the whole wait "

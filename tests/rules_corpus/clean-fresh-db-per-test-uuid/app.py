@@ -1,0 +1,6 @@
+from dbos import DBOS
+
+
+@DBOS.workflow()
+def hello() -> str:
+    return "hello"

@@ -1,0 +1,6 @@
+from dbos import DBOS
+
+
+@DBOS.workflow()
+def greet(name: str) -> str:
+    return f"hi {name}"
