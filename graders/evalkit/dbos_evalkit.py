@@ -25,23 +25,26 @@ def database_url() -> str:
     return os.environ["DBOS_SYSTEM_DATABASE_URL"]
 
 
-def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
+def _env(extra: Mapping[str, str] | None, executor: str | None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(extra or {})
+    if executor is not None:  # DBOS recovers only its own executor's PENDING workflows at launch
+        env["DBOS__VMID"] = executor
     return env
 
 
 def run_program(*args: str, env: Mapping[str, str] | None = None, timeout: float = 60,
-                input: str | None = None) -> subprocess.CompletedProcess:
+                input: str | None = None, executor: str | None = None) -> subprocess.CompletedProcess:
     """Run ``python <args>`` in the workspace and wait for it; output captured as text."""
-    return subprocess.run([sys.executable, *args], cwd=WORKSPACE, env=_env(env), capture_output=True,
-                          text=True, timeout=timeout, input=input)
+    return subprocess.run([sys.executable, *args], cwd=WORKSPACE, env=_env(env, executor), capture_output=True,
+                          text=True, timeout=timeout, input=input, check=False)
 
 
-def start_program(*args: str, env: Mapping[str, str] | None = None, log: str | None = None) -> subprocess.Popen:
+def start_program(*args: str, env: Mapping[str, str] | None = None, log: str | None = None,
+                  executor: str | None = None) -> subprocess.Popen:
     """Start ``python <args>`` in the workspace without waiting; output to ``log`` (a workspace file) if given."""
-    out = open(WORKSPACE / log, "ab") if log else subprocess.DEVNULL
-    return subprocess.Popen([sys.executable, *args], cwd=WORKSPACE, env=_env(env), stdout=out,
+    out = open(WORKSPACE / log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
+    return subprocess.Popen([sys.executable, *args], cwd=WORKSPACE, env=_env(env, executor), stdout=out,
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 

@@ -1,0 +1,84 @@
+"""Each payment request is charged at most once per idempotency key: within a file, across re-sent
+files, and across a crash; the summary always describes the whole file."""
+
+import json
+from collections import Counter
+
+from dbos_evalkit import WORKSPACE, read_jsonl, run_program
+
+
+def request(key: str, customer: str, amount: int) -> dict:
+    return {"idempotency_key": key, "invoice_id": f"INV-{key[-4:]}", "customer_id": customer,
+            "email": f"{customer.removeprefix('cus_')}@example.com", "amount_cents": amount}
+
+
+def write_requests(name: str, requests: list[dict]) -> str:
+    folder = WORKSPACE / "requests-test"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text("".join(json.dumps(r) + "\n" for r in requests))
+    return f"requests-test/{name}"
+
+
+def run(path: str, tag: str, **env: str):
+    # One executor id per test: a restart recovers only that test's payments, never another test's.
+    files = {"PSP_CHARGES": f"charges-{tag}.jsonl", "BOOKKEEPING_JOURNAL": f"journal-{tag}.jsonl",
+             "MAILER_OUTBOX": f"outbox-{tag}.jsonl", "DBOS__VMID": f"collector-{tag}"}
+    return run_program("collect.py", path, env={**files, **env})
+
+
+def summary_of(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def charges_by_customer(tag: str) -> Counter:
+    return Counter(c["customer_id"] for c in read_jsonl(f"charges-{tag}.jsonl"))
+
+
+def test_a_file_is_collected_once_per_idempotency_key():
+    reqs = [request("pr_a0001", "cus_mia", 4900), request("pr_a0002", "cus_expired_noah", 1500),
+            request("pr_a0003", "cus_zoe", 12900), request("pr_a0001", "cus_mia", 4900)]
+    done = run(write_requests("a.jsonl", reqs), "a")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert charges_by_customer("a") == Counter({"cus_mia": 1, "cus_zoe": 1})
+    assert len(read_jsonl("journal-a.jsonl")) == 2 and len(read_jsonl("outbox-a.jsonl")) == 2
+    summary = summary_of(done.stdout)
+    assert summary["file"] == "a.jsonl"
+    statuses = [(r["idempotency_key"], r["status"]) for r in summary["results"]]
+    assert statuses == [("pr_a0001", "captured"), ("pr_a0002", "declined"), ("pr_a0003", "captured"),
+                        ("pr_a0001", "captured")]
+    assert summary["results"][0]["charge_id"] == summary["results"][3]["charge_id"]
+    assert (summary["captured"], summary["captured_cents"], summary["declined"]) == (2, 4900 + 12900, 1)
+
+
+def test_resent_files_and_repeated_keys_charge_nobody_again():
+    first_file = write_requests("b1.jsonl", [request("pr_b0001", "cus_ivy", 2500), request("pr_b0002", "cus_leo", 7000)])
+    first = run(first_file, "b")
+    assert first.returncode == 0, first.stderr[-2000:]
+    resent = run(first_file, "b")  # the billing system did not get our ack and sent the file again
+    assert resent.returncode == 0, resent.stderr[-2000:]
+    assert summary_of(resent.stdout) == summary_of(first.stdout)
+    assert charges_by_customer("b") == Counter({"cus_ivy": 1, "cus_leo": 1})
+
+    later = run(write_requests("b2.jsonl", [request("pr_b0002", "cus_leo", 7000), request("pr_b0003", "cus_eva", 990)]), "b")
+    assert later.returncode == 0, later.stderr[-2000:]
+    assert charges_by_customer("b") == Counter({"cus_ivy": 1, "cus_leo": 1, "cus_eva": 1})
+    summary = summary_of(later.stdout)
+    assert (summary["captured"], summary["captured_cents"], summary["declined"]) == (2, 7000 + 990, 0)
+    leo_charge = next(c["charge_id"] for c in read_jsonl("charges-b.jsonl") if c["customer_id"] == "cus_leo")
+    assert summary["results"][0]["charge_id"] == leo_charge
+
+
+def test_crashed_run_resent_charges_once_and_reports_the_whole_file():
+    reqs = [request("pr_c0001", "cus_ana", 1000), request("pr_c0002", "cus_ben", 2000),
+            request("pr_c0003", "cus_cat", 3000), request("pr_c0004", "cus_dan", 4000)]
+    path = write_requests("c.jsonl", reqs)
+    crashed = run(path, "c", BOOKKEEPING_CRASH_ON_CALL="3")
+    assert crashed.returncode != 0, "the drill should have killed the first run"
+    assert len(read_jsonl("charges-c.jsonl")) == 3 and len(read_jsonl("journal-c.jsonl")) == 2
+    resent = run(path, "c")
+    assert resent.returncode == 0, resent.stderr[-2000:]
+    assert charges_by_customer("c") == Counter({"cus_ana": 1, "cus_ben": 1, "cus_cat": 1, "cus_dan": 1})
+    assert sorted(j["invoice_id"] for j in read_jsonl("journal-c.jsonl")) == sorted(r["invoice_id"] for r in reqs)
+    assert sorted(m["to"] for m in read_jsonl("outbox-c.jsonl")) == sorted(r["email"] for r in reqs)
+    summary = summary_of(resent.stdout)
+    assert (summary["captured"], summary["captured_cents"], summary["declined"]) == (4, 10000, 0)

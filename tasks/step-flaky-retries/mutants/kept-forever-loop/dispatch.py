@@ -1,0 +1,80 @@
+"""Dispatch a pick wave: buy a shipping label for every order in the wave and tell the customer.
+
+    python dispatch.py <wave-id>
+
+Each wave is a DBOS workflow (its id is the wave id), so a wave interrupted by a crash resumes where it
+stopped when the command is run again, and labels already bought are not bought twice. The carrier call
+is a step that DBOS retries with exponential backoff; after 4 failed attempts the wave fails.
+"""
+
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from dbos import DBOS, DBOSConfig, SetWorkflowID, error
+
+import carrier
+import notify
+
+log = logging.getLogger("dispatch")
+
+
+@DBOS.step()
+def load_wave(wave_id: str) -> list[dict]:
+    return json.loads(Path("waves.json").read_text())[wave_id]
+
+
+@DBOS.step()
+def create_label(order: dict) -> str:
+    # The carrier's API drops out a lot; keep trying until it answers.
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return carrier.create_label(order["order_id"], order["address"], order["weight_grams"])
+        except carrier.CarrierUnavailable as exc:
+            log.warning("carrier unavailable for %s (attempt %d): %s", order["order_id"], attempt, exc)
+            time.sleep(1)
+
+
+@DBOS.step()
+def notify_shipped(order: dict, tracking: str) -> None:
+    notify.shipped(order["email"], order["order_id"], tracking)
+
+
+@DBOS.workflow()
+def dispatch_wave_workflow(wave_id: str) -> dict:
+    shipped = []
+    for order in load_wave(wave_id):
+        tracking = create_label(order)
+        notify_shipped(order, tracking)
+        shipped.append({"order_id": order["order_id"], "tracking_number": tracking})
+    return {"wave_id": wave_id, "shipped": shipped}
+
+
+def dispatch_wave(wave_id: str) -> dict:
+    with SetWorkflowID(f"dispatch-{wave_id}"):
+        return dispatch_wave_workflow(wave_id)
+
+
+def main() -> None:
+    config: DBOSConfig = {
+        "name": "dispatch",
+        "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
+        "application_version": "1",
+    }
+    DBOS(config=config)
+    DBOS.launch()
+    try:
+        summary = dispatch_wave(sys.argv[1])
+    except error.DBOSMaxStepRetriesExceeded as exc:
+        print(f"wave {sys.argv[1]} failed: the carrier is unavailable ({exc})", file=sys.stderr)
+        sys.exit(1)
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Label creation survives carrier blips with backed-off retries, gives up after 4 attempts, and a crashed
+wave resumes without buying any label twice."""
+
+import json
+import subprocess
+
+import pytest
+
+from dbos_evalkit import read_jsonl, run_program
+
+
+def files(wave: str) -> dict[str, str]:
+    return {"CARRIER_LABELS": f"labels-{wave}.jsonl", "CARRIER_REQUEST_LOG": f"requests-{wave}.jsonl",
+            "NOTIFY_OUTBOX": f"outbox-{wave}.jsonl"}
+
+
+def run(wave: str, timeout: float = 30, **env: str):
+    # One executor id per wave: a restart recovers only that wave's workflows, never another test's.
+    env = {**files(wave), "DBOS__VMID": f"dispatch-{wave}", **env}
+    try:
+        return run_program("dispatch.py", wave, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`python dispatch.py {wave}` was still running after {timeout:.0f}s (retrying forever?)")
+
+
+def orders(wave: str) -> list[str]:
+    return [o["order_id"] for o in json.loads(open("waves.json").read())[wave]]
+
+
+def labels(wave: str) -> list[dict]:
+    return read_jsonl(f"labels-{wave}.jsonl")
+
+
+def requests_made(wave: str) -> list[dict]:
+    return read_jsonl(f"requests-{wave}.jsonl")
+
+
+def summary_of(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def test_wave_ships_every_order_once_and_a_rerun_buys_nothing():
+    done = run("w-0311")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [label["order_id"] for label in labels("w-0311")] == orders("w-0311")
+    notes = read_jsonl("outbox-w-0311.jsonl")
+    assert {(n["order_id"], n["tracking_number"]) for n in notes} == \
+        {(label["order_id"], label["tracking_number"]) for label in labels("w-0311")}
+    summary = summary_of(done.stdout)
+    assert summary["wave_id"] == "w-0311"
+    assert [s["order_id"] for s in summary["shipped"]] == orders("w-0311")
+    assert [s["tracking_number"] for s in summary["shipped"]] == [x["tracking_number"] for x in labels("w-0311")]
+
+    again = run("w-0311")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert len(labels("w-0311")) == 3 and len(read_jsonl("outbox-w-0311.jsonl")) == 3
+    assert summary_of(again.stdout) == summary
+
+
+def test_transient_carrier_failures_are_retried():
+    done = run("w-0312", CARRIER_FAIL_FIRST="2")
+    assert done.returncode == 0, "a two-request carrier blip failed the wave:\n" + done.stderr[-2000:]
+    assert [label["order_id"] for label in labels("w-0312")] == orders("w-0312")
+    assert len(read_jsonl("outbox-w-0312.jsonl")) == 3
+    first = orders("w-0312")[0]
+    attempts = [r for r in requests_made("w-0312") if r["order_id"] == first]
+    assert [a["ok"] for a in attempts] == [False, False, True]
+
+
+@pytest.fixture(scope="module")
+def outage():
+    """One wave run while the carrier answers nothing but 503s."""
+    return run("w-0314", timeout=25, CARRIER_FAIL_FIRST="1000")
+
+
+def test_gives_up_after_four_attempts(outage):
+    assert outage.returncode != 0, "the wave reported success although the carrier never answered"
+    attempts = requests_made("w-0314")
+    assert len(attempts) == 4, f"expected 4 attempts at the carrier, made {len(attempts)}"
+    assert labels("w-0314") == [] and read_jsonl("outbox-w-0314.jsonl") == []
+
+
+def test_retries_back_off_exponentially(outage):
+    times = [r["at"] for r in requests_made("w-0314")]
+    assert len(times) >= 3, f"only {len(times)} attempt(s) at the carrier"
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert 0.15 <= gaps[0] <= 3, f"first retry came {gaps[0]:.2f}s after the failure; expected about a quarter second"
+    for earlier, later in zip(gaps, gaps[1:]):
+        assert later >= 1.5 * earlier, f"retry gaps {', '.join(f'{g:.2f}s' for g in gaps)}: the wait did not grow"
+
+
+def test_crashed_wave_resumes_without_buying_labels_twice():
+    crashed = run("w-0316", CARRIER_CRASH_ON_LABEL="3")
+    assert crashed.returncode != 0, "the drill should have killed the first run"
+    assert len(labels("w-0316")) == 2
+    resumed = run("w-0316")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert [label["order_id"] for label in labels("w-0316")] == orders("w-0316")
+    notified = sorted(n["order_id"] for n in read_jsonl("outbox-w-0316.jsonl"))
+    assert notified == sorted(orders("w-0316"))

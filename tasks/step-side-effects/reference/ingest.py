@@ -1,0 +1,76 @@
+"""Document ingestion: classify every scanned document of a batch, index it for search, archive it,
+and tell our partner through their webhook.
+
+    python ingest.py <batch-id>
+
+Each batch runs as a DBOS workflow keyed by the batch id, so an interrupted batch is picked up again
+when the program restarts. Every call that reaches outside the process (the vendor's classifier, the
+search cluster, the archive, the partner's webhook) runs as a step: its result is checkpointed, so a
+recovered batch skips what already happened instead of repeating it.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from dbos import DBOS, DBOSConfig, SetWorkflowID
+
+import search_index
+import webhooks
+from vendor import textcat
+
+ARCHIVE = Path(os.environ.get("ARCHIVE_DIR", "archive"))
+
+
+@DBOS.step()
+def archive_document(doc: dict, label: str) -> None:
+    """Keep the document and its label in the archive, and list it in the archive manifest."""
+    ARCHIVE.mkdir(parents=True, exist_ok=True)
+    (ARCHIVE / f"{doc['doc_id']}.json").write_text(json.dumps({**doc, "label": label}))
+    with (ARCHIVE / "manifest.jsonl").open("a") as manifest:
+        manifest.write(json.dumps({"doc_id": doc["doc_id"], "label": label}) + "\n")
+
+
+@DBOS.step()
+def load_batch(batch_id: str) -> list[dict]:
+    return json.loads(Path("batches.json").read_text())[batch_id]
+
+
+@DBOS.step()
+def index_document(doc: dict, label: str) -> int:
+    return search_index.put(doc["doc_id"], {"title": doc["title"], "label": label})
+
+
+@DBOS.step()
+def notify_partner(doc: dict, label: str, version: int) -> None:
+    webhooks.post("document.ingested", {"doc_id": doc["doc_id"], "label": label, "index_version": version})
+
+
+@DBOS.workflow()
+def ingest_batch(batch_id: str) -> dict:
+    labels = {}
+    for doc in load_batch(batch_id):
+        label = DBOS.run_step({"name": "textcat.classify"}, textcat.classify, doc["text"])["label"]
+        version = index_document(doc, label)
+        archive_document(doc, label)
+        notify_partner(doc, label, version)
+        labels[doc["doc_id"]] = label
+    return {"batch_id": batch_id, "ingested": len(labels), "labels": labels}
+
+
+def main() -> None:
+    config: DBOSConfig = {
+        "name": "doc-ingest",
+        "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
+        "application_version": "7",
+    }
+    DBOS(config=config)
+    DBOS.launch()
+    with SetWorkflowID(f"ingest-{sys.argv[1]}"):
+        summary = ingest_batch(sys.argv[1])
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Nightly catalog sync: copy a partner's product feed into our catalog.
+
+    python sync_catalog.py <partner> <run-date>
+
+Each night's sync is a DBOS workflow (id `sync-<partner>-<run-date>`), so a sync interrupted by a crash
+resumes where it stopped when the job is started again. The sync runs on a worker thread that we stop
+waiting for after SYNC_TIMEOUT_S seconds; the job then prints status "timed_out" and exits with code 3.
+"""
+
+import json
+import os
+import sys
+import threading
+
+from dbos import DBOS, DBOSConfig, SetWorkflowID
+
+import catalog
+import partner_api
+
+SYNC_TIMEOUT_S = float(os.environ.get("SYNC_TIMEOUT_S", "1800"))
+TIMED_OUT_EXIT_CODE = 3
+
+
+@DBOS.step()
+def fetch_page(partner: str, page: int) -> dict:
+    return partner_api.fetch_page(partner, page)
+
+
+@DBOS.step()
+def write_products(products: list[dict], source: str) -> None:
+    catalog.upsert(products, source)
+
+
+@DBOS.workflow()
+def sync_partner(partner: str, run_date: str) -> dict:
+    source = f"{partner}@{run_date}"
+    page, pages, products = 1, 0, 0
+    while page is not None:
+        batch = fetch_page(partner, page)
+        write_products(batch["products"], source)
+        pages += 1
+        products += len(batch["products"])
+        page = batch["next_page"]
+    return {"partner": partner, "run_date": run_date, "status": "completed", "pages": pages, "products": products}
+
+
+def run_sync(partner: str, run_date: str) -> dict:
+    outcome: dict = {}
+
+    def work() -> None:
+        with SetWorkflowID(f"sync-{partner}-{run_date}"):
+            outcome["summary"] = sync_partner(partner, run_date)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    worker.join(timeout=SYNC_TIMEOUT_S)
+    if worker.is_alive():
+        return {"partner": partner, "run_date": run_date, "status": "timed_out"}
+    return outcome["summary"]
+
+
+def main() -> None:
+    config: DBOSConfig = {
+        "name": "catalog-sync",
+        "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
+        "application_version": "2024.09",
+    }
+    DBOS(config=config)
+    DBOS.launch()
+    summary = run_sync(sys.argv[1], sys.argv[2])
+    print(json.dumps(summary))
+    if summary["status"] == "timed_out":
+        os._exit(TIMED_OUT_EXIT_CODE)  # don't wait for the worker thread
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""A sync that overruns SYNC_TIMEOUT_S stops writing, reports timed_out (exit 3), and stays stopped; the
+limit counts from the sync's original start, also across a crash."""
+
+import json
+import subprocess
+
+import pytest
+
+from dbos_evalkit import read_jsonl, run_program
+
+PAGES = 12
+
+
+def run(partner: str, run_date: str, tag: str, timeout: float = 60, **env: str):
+    # One executor id per test: a restart recovers only that test's syncs, never another test's.
+    env = {"CATALOG_WRITES": f"writes-{tag}.jsonl", "DBOS__VMID": f"sync-{tag}", **env}
+    try:
+        return run_program("sync_catalog.py", partner, run_date, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the sync of {partner} {run_date} was still running after {timeout:.0f}s")
+
+
+def writes(tag: str, source: str) -> list[dict]:
+    return [w for w in read_jsonl(f"writes-{tag}.jsonl") if w["source"] == source]
+
+
+def summary_of(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def test_a_sync_within_its_time_limit_completes():
+    done = run("northwind", "2024-11-01", "ok", SYNC_TIMEOUT_S="60")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert summary_of(done.stdout) == {"partner": "northwind", "run_date": "2024-11-01", "status": "completed",
+                                       "pages": PAGES, "products": PAGES * 25}
+    assert len(writes("ok", "northwind@2024-11-01")) == PAGES
+
+
+def test_an_overrunning_sync_stops_and_is_not_resumed_the_next_night():
+    slow = run("contoso", "2024-11-02", "slow", PARTNER_LATENCY_S="0.4", SYNC_TIMEOUT_S="1.5")
+    assert slow.returncode == 3, f"expected exit code 3 for a timed-out sync, got {slow.returncode}:\n{slow.stderr[-2000:]}"
+    assert summary_of(slow.stdout) == {"partner": "contoso", "run_date": "2024-11-02", "status": "timed_out"}
+    written = len(writes("slow", "contoso@2024-11-02"))
+    assert written < PAGES
+
+    nightly = run("contoso", "2024-11-03", "slow", PARTNER_LATENCY_S="0.15", SYNC_TIMEOUT_S="60")
+    assert nightly.returncode == 0, nightly.stderr[-2000:]
+    assert len(writes("slow", "contoso@2024-11-03")) == PAGES
+    assert len(writes("slow", "contoso@2024-11-02")) == written, "the timed-out sync came back and kept writing"
+
+
+def test_the_time_limit_counts_from_the_original_start_across_a_crash():
+    crashed = run("fabrikam", "2024-11-04", "crash", PARTNER_LATENCY_S="0.5", SYNC_TIMEOUT_S="3",
+                  CATALOG_CRASH_ON_WRITE="3")
+    assert crashed.returncode not in (0, 3), "the drill should have killed the first run"
+    assert len(writes("crash", "fabrikam@2024-11-04")) == 2
+    resumed = run("fabrikam", "2024-11-04", "crash", PARTNER_LATENCY_S="0.5", SYNC_TIMEOUT_S="3")
+    assert resumed.returncode == 3, f"expected the resumed sync to time out, got {resumed.returncode}"
+    total = len(writes("crash", "fabrikam@2024-11-04"))
+    # 2 pages before the crash; a fresh 3 s budget at 0.5 s a page would add 6 more
+    assert total <= 6, f"{total} pages written: the restart got a fresh time budget"
