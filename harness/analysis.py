@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from harness import stats
@@ -24,7 +23,7 @@ NONE = "none"
 
 TRIAL_COLUMNS = ["trial_id", "key", "task_id", "task_hash", "category", "model", "arm", "skill", "skill_hash",
                  "variant", "epoch", "status", "graded", "passed", "score", "reason", "detail", "tests_passed",
-                 "tests_total", "tests_failed", "not_durable", "rules", "n_violations", "input_tokens",
+                 "tests_total", "tests_failed", "not_durable", "failing", "rules", "n_violations", "input_tokens",
                  "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd", "calls", "skill_reads",
                  "generation_s", "grading_s", "duration_s"]
 
@@ -55,6 +54,7 @@ def trials_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
             "tests_failed": bool(hidden is not None and hidden.get("passed") is False)
             or bool(tests and tests.get("passed", 0) < tests.get("total", 0)),
             "not_durable": durability.get("passed") is False,
+            "failing": tuple(tests.get("failing") or ()),
             "rules": tuple(sorted({v["rule"] for v in r.get("violations") or []})),
             "n_violations": len(r.get("violations") or []),
             **{k: usage.get(k, 0) or 0 for k in ("input_tokens", "output_tokens", "cache_read_tokens",
@@ -89,20 +89,21 @@ def rate_estimate(df: pd.DataFrame, seed: int = SEED) -> tuple[Estimate, str]:
     tasks = per_task(df)
     if tasks.empty:
         return stats.wilson(0, 0), "wilson"
-    if int(tasks.n.max()) <= 1:
+    if int(tasks.n.max()) <= 1 or len(tasks) < 2:
         return stats.wilson(int(tasks.passed.sum()), int(tasks.n.sum())), "wilson"
     return stats.clustered_rate(tasks.passed.tolist(), tasks.n.tolist(), seed=seed), "bootstrap over tasks"
 
 
 def arm_summary(df: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
-    """Per model x variant: graded trials, passes, the pass rate with its interval, pass@k and pass^k (k = the
-    fewest graded epochs of any task, when above 1), failure kinds and errors."""
+    """Per model x variant: graded trials, passes, the pass rate with its interval, pass@k and pass^k (one k for
+    the whole run: the fewest graded epochs of any task of any arm, when above 1), failure kinds and errors."""
     rows = []
+    counts = graded(df).groupby(["model", "variant", "task_id"]).size()
+    k = int(counts.min()) if len(counts) else 0
     for (model, variant), side in df.groupby(["model", "variant"], sort=True):
         ok = graded(side)
         est, method = rate_estimate(side, seed)
         tasks = per_task(side)
-        k = int(tasks.n.min()) if not tasks.empty else 0
         row = {"model": model, "variant": variant, "tasks": len(tasks), "trials": len(ok),
                "passed": int(ok.passed.sum()), "rate": est, "method": method, "k": k,
                "pass_at_k": None, "pass_hat_k": None,
@@ -147,7 +148,8 @@ class Paired:
 def paired(baseline: pd.DataFrame, candidate: pd.DataFrame, seed: int = SEED) -> Paired:
     """Pair two sides (trial frames of one model and variant each) by task."""
     base, cand = per_task(baseline), per_task(candidate)
-    tasks = base.join(cand.drop(columns="category"), how="inner", lsuffix="_b", rsuffix="_c")
+    tasks = base.merge(cand.drop(columns="category"), how="inner", left_index=True, right_index=True,
+                       suffixes=("_b", "_c"))
     tasks = pd.DataFrame({
         "task_id": tasks.index, "category": tasks.category, "base_n": tasks.n_b, "base_passed": tasks.passed_b,
         "base_rate": tasks.rate_b, "cand_n": tasks.n_c, "cand_passed": tasks.passed_c, "cand_rate": tasks.rate_c,
@@ -234,6 +236,7 @@ def usage_table(df: pd.DataFrame) -> pd.DataFrame:
                      "generation_s": float(part.generation_s.mean()), "grading_s": float(part.grading_s.mean()),
                      "duration_s": float(part.duration_s.sum()),
                      "read_skill": int((part.skill_reads > 0).sum()), "skill_reads": int(part.skill_reads.sum())})
+    rows.sort(key=lambda r: (r["model"], r["variant"] != NONE, r["variant"]))
     return pd.DataFrame(rows, columns=["model", "variant", "trials", "input_tokens", "output_tokens",
                                        "cache_read_tokens", "tokens_per_trial", "cost_usd", "cost_per_trial",
                                        "generation_s", "grading_s", "duration_s", "read_skill", "skill_reads"])
@@ -249,5 +252,17 @@ def task_matrix(df: pd.DataFrame) -> pd.DataFrame:
     return g.reset_index()
 
 
-def failing_tasks_mask(rates: Iterable[float]) -> np.ndarray:
-    return np.asarray(list(rates), dtype=float) < 1.0
+@dataclass(frozen=True)
+class RunAnalysis:
+    """Everything a run's reports show, computed once."""
+
+    trials: pd.DataFrame
+    arms: pd.DataFrame
+    uplift: pd.DataFrame
+    rules: pd.DataFrame
+    usage: pd.DataFrame
+
+
+def analyze(records: Iterable[dict[str, Any]], seed: int = SEED) -> RunAnalysis:
+    df = trials_frame(records)
+    return RunAnalysis(df, arm_summary(df, seed), uplift(df, seed), rule_table(df), usage_table(df))

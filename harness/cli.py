@@ -14,9 +14,11 @@ from pathlib import Path
 from rich.console import Console
 
 from graders.errors import SetupError
+from harness.cli_reports import COMMANDS as REPORT_COMMANDS
+from harness.cli_reports import add_parsers as add_report_parsers
 from harness.errors import UserError
 
-SUBCOMMANDS = ("run", "tasks", "report", "check", "validate", "setup", "skill-check")
+SUBCOMMANDS = ("run", "tasks", "report", "check", "validate", "setup", "skill-check", "compare", "nightly", "baseline")
 
 DESCRIPTION = """\
 dbos-skill-eval: does the dbos-python agent skill make coding models write better DBOS code?
@@ -25,12 +27,16 @@ Each benchmark task (tasks/<id>/) is given to each model with and without the sk
 graded by hidden tests against a real Postgres in a sandbox, crash-and-recover checks, and a static rule
 checker. Results go to results/runs/<run-id>/ (trials.jsonl, report.md).
 
-With no arguments: `run` on every task with the offline `reference` model (no API keys needed)."""
+With no arguments: `run` on every task, with a default model for each API key set (ANTHROPIC_API_KEY,
+OPENAI_API_KEY), or the offline `reference` model when none is."""
 
 EPILOG = """\
 examples:
   python run_eval.py                                   # offline run of every task
   python run_eval.py run --tasks 'queue-*' --epochs 3
+  python run_eval.py run --model anthropic/claude-sonnet-4-6 --arm none --arm tool --max-cost 5 --dry-run
+  python run_eval.py run --model openai-compatible/qwen --base-url http://localhost:8000/v1 --mode single-shot
+  python run_eval.py run --model replay:results/runs/nightly-1 --run-id regrade-1   # regrade, no API calls
   python run_eval.py run --run-id nightly-1            # run again after a crash: resumes, nothing repaid
   python run_eval.py tasks                             # list the benchmark
   python run_eval.py report results/runs/nightly-1     # rebuild a run's report"""
@@ -44,8 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the benchmark (the default command)",
                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
     run.add_argument("--model", action="append", dest="models", metavar="ID",
-                     help="model to evaluate, repeatable: reference, mutant:<name> (default: reference when no "
-                          "API key is set)")
+                     help="model to evaluate, repeatable: anthropic/<model>, openai/<model>, "
+                          "openai-compatible/<name> (with --base-url), replay:<run>[#<model>], reference, "
+                          "mutant:<name> (default: one per API key set, see harness/models.toml; else reference)")
     run.add_argument("--skill", action="append", dest="skills", metavar="PATH",
                      help="skill version directory, repeatable (default: skill/)")
     run.add_argument("--arm", action="append", dest="arms", choices=("none", "inline", "tool"),
@@ -62,6 +69,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--slots", type=int, metavar="N", help="trials graded at once (default: CPU count)")
     run.add_argument("--gen-concurrency", type=int, default=8, metavar="N",
                      help="model calls in flight at once (default 8)")
+    run.add_argument("--mode", choices=("agent", "single-shot"), default="agent",
+                     help="real models: agent (file tools in a loop, default) or single-shot (one answer with "
+                          "whole files in fenced blocks; cheaper)")
+    run.add_argument("--base-url", metavar="URL", help="server of openai-compatible/<name> models (vLLM, Ollama, "
+                     "llama.cpp), e.g. http://localhost:8000/v1")
+    run.add_argument("--param", action="append", dest="params", metavar="KEY=VALUE",
+                     help="override a model parameter of harness/models.toml for this run, repeatable "
+                          "(e.g. temperature=0.2, max_turns=20, reasoning_effort=low)")
+    run.add_argument("--max-cost", type=float, metavar="USD",
+                     help="stop enqueueing new trials once spent + committed API cost reaches this (prices: "
+                          "harness/prices.toml)")
+    run.add_argument("--dry-run", action="store_true",
+                     help="print the trial count and a cost estimate, then exit without calling or grading")
+    run.add_argument("--no-cache", action="store_true",
+                     help="ask the API again even when a cached response exists (the new one replaces it)")
     run.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
     run.add_argument("--tasks-dir", metavar="DIR", help=argparse.SUPPRESS)
 
@@ -69,9 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     tasks.add_argument("--check", action="store_true", help="print every problem instead of the list")
     tasks.add_argument("--tasks-dir", metavar="DIR", help=argparse.SUPPRESS)
 
-    report = sub.add_parser("report", help="rebuild a run's report.md from its trials.jsonl")
+    report = sub.add_parser("report", help="rebuild a run's report.md, report.html and junit.xml from trials.jsonl")
     report.add_argument("run", metavar="RUN", help="a run id or a run directory (results/runs/<id>)")
+    report.add_argument("--junit", metavar="PATH", help="also write the trials' JUnit XML here")
     report.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
+    add_report_parsers(sub)  # compare, nightly, baseline: harness/cli_reports.py
 
     validate = sub.add_parser("validate", help="check the benchmark itself: references pass, mutants are caught")
     validate.add_argument("--tasks", metavar="IDS", help="comma-separated task ids or globs (default: all)")
@@ -123,13 +147,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     from harness.config import build_config
+    from harness.models.settings import parse_param
     from harness.runner import run_evaluation
 
     config = build_config(run_id=args.run_id, models=args.models, arms=args.arms, skills=args.skills,
                           tasks=args.tasks, epochs=args.epochs, pg_url=args.pg_url, sandbox=args.sandbox,
                           keep_dbs=args.keep_dbs, slots=args.slots, generation_concurrency=args.gen_concurrency,
                           results_dir=args.results_dir,
-                          tasks_dir=args.tasks_dir)
+                          tasks_dir=args.tasks_dir, mode=args.mode, base_url=args.base_url, max_cost=args.max_cost,
+                          dry_run=args.dry_run, use_cache=not args.no_cache,
+                          params=dict(parse_param(p) for p in args.params or []))
     try:
         return run_evaluation(config, console)
     except KeyboardInterrupt:
@@ -182,8 +209,12 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     run = RunDir.open(args.run, Path(args.results_dir) if args.results_dir else REPO / "results")
     records = run.records()
     path = write_report(run.root, run.run_id, run.read_manifest(), records)
+    if args.junit:
+        from harness.junit import write_junit
+
+        write_junit(Path(args.junit), run.run_id, records)
     console.print(terminal_table(records))
-    console.print(f"Report: {path}")
+    console.print(f"Report: {path} (HTML {path.with_suffix('.html')}, JUnit {run.root / 'junit.xml'})", soft_wrap=True)
     return 0
 
 
@@ -223,4 +254,4 @@ def cmd_skill_check(args: argparse.Namespace, console: Console) -> int:
 
 
 COMMANDS = {"run": cmd_run, "tasks": cmd_tasks, "report": cmd_report, "check": cmd_check,
-            "validate": cmd_validate, "skill-check": cmd_skill_check}
+            "validate": cmd_validate, "skill-check": cmd_skill_check, **REPORT_COMMANDS}

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import UserError
-from harness.skills import Arm
+from harness.models.settings import ModelSettings, default_models, parse_model_id, resolve_settings
+from harness.skills import Arm, resolve_skill_spec
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL_ENV = "DBOS_EVAL_PG_URL"
 KEY_ENVS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
+PROVIDER_KEYS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
 
 
@@ -38,6 +40,16 @@ class RunConfig:
     results_dir: Path
     cache_dir: Path
     notices: tuple[str, ...] = field(default=())
+    mode: str = "agent"  # real models: agent loop with file tools, or single-shot (whole files in fenced blocks)
+    base_url: str | None = None  # for openai-compatible/<name> models
+    max_cost: float | None = None  # USD of new API spend; no new trial is enqueued past it
+    dry_run: bool = False
+    use_cache: bool = True  # read the response cache (responses are always written to it)
+    model_settings: dict[str, ModelSettings] = field(default_factory=dict)  # real models only
+
+    @property
+    def response_cache_dir(self) -> Path:
+        return self.results_dir / "cache" / "responses"
 
     def manifest(self) -> dict:
         """What run.json records: everything but secrets (the Postgres URL is redacted)."""
@@ -46,8 +58,12 @@ class RunConfig:
         return {
             "run_id": self.run_id, "models": list(self.models), "arms": [str(a) for a in self.arms],
             "skills": [str(p) for p in self.skills], "tasks": list(self.task_patterns), "epochs": self.epochs,
+            "tasks_dir": str(self.tasks_dir),
             "pg_url": redact(self.pg_url) if self.pg_url else None, "sandbox": self.sandbox,
             "slots": self.slots, "generation_concurrency": self.generation_concurrency,
+            "mode": self.mode, "base_url": self.base_url, "max_cost": self.max_cost, "response_cache": self.use_cache,
+            "api_keys_present": list(keys_present()),  # names only, never values
+            "model_settings": {m: {"fingerprint": s.fingerprint(), **s.params} for m, s in self.model_settings.items()},
         }
 
 
@@ -62,7 +78,9 @@ def default_run_id() -> str:
 def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str] | None,
                  skills: list[str] | None, tasks: str | None, epochs: int, pg_url: str | None, sandbox: str,
                  keep_dbs: bool, slots: int | None, generation_concurrency: int = 8, results_dir: str | None = None,
-                 tasks_dir: str | None = None) -> RunConfig:
+                 tasks_dir: str | None = None, mode: str = "agent", base_url: str | None = None,
+                 max_cost: float | None = None, dry_run: bool = False, use_cache: bool = True,
+                 params: dict | None = None) -> RunConfig:
     notices = []
     if run_id is not None and not RUN_ID.match(run_id):
         raise UserError(f"--run-id {run_id!r}: use letters, digits, '.', '_' or '-' (at most 81 characters)")
@@ -70,20 +88,27 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
         raise UserError(f"--epochs {epochs}: must be at least 1")
     if not models:
         present = keys_present()
-        models = ["reference"]
+        models = default_models(tuple(p for p, env in PROVIDER_KEYS.items() if env in present)) or ["reference"]
         if present:
-            notices.append(f"{', '.join(present)} set, but no real-model adapter is installed in this version: "
-                           "running the offline reference model")
+            notices.append(f"{', '.join(present)} set: running {', '.join(models)} (choose with --model; defaults "
+                           "and parameters in harness/models.toml)")
         else:
             notices.append("No API keys set (ANTHROPIC_API_KEY, OPENAI_API_KEY): running the offline "
                            "reference model on every task")
+    settings = model_settings(models, mode, base_url, params or {})
+    if max_cost is not None and max_cost <= 0:
+        raise UserError(f"--max-cost {max_cost}: must be a positive amount of USD")
+    if base_url and not any(s.provider == "openai-compatible" for s in settings.values()):
+        raise UserError("--base-url is for openai-compatible/<name> models; add --model openai-compatible/<name> "
+                        "(other providers take base_url from harness/models.toml)")
     arm_values = []
     for arm in arms or ["none", "inline"]:
         try:
             arm_values.append(Arm(arm))
         except ValueError:
             raise UserError(f"--arm {arm}: unknown arm (known: none, inline, tool)") from None
-    skill_paths = tuple(Path(s) for s in (skills or [str(REPO / "skill")]))
+    skill_paths = tuple(resolve_skill_spec(s, (Path(results_dir) if results_dir else REPO / "results") / "cache", REPO)
+                        for s in (skills or [str(REPO / "skill")]))  # a directory or git:REV:PATH
     patterns = tuple(p.strip() for p in (tasks or "").split(",") if p.strip())
     if sandbox not in ("bwrap", "none"):
         raise UserError(f"--sandbox {sandbox}: use bwrap or none")
@@ -103,5 +128,19 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
         tasks_dir=Path(tasks_dir) if tasks_dir else REPO / "tasks",
         results_dir=Path(results_dir) if results_dir else REPO / "results",
         cache_dir=Path(os.environ.get("DBOS_EVAL_CACHE_DIR") or default_cache_dir()),
-        notices=tuple(notices),
+        notices=tuple(notices), mode=mode, base_url=base_url, max_cost=max_cost, dry_run=dry_run,
+        use_cache=use_cache, model_settings=settings,
     )
+
+
+def model_settings(models: list[str], mode: str, base_url: str | None, params: dict) -> dict[str, ModelSettings]:
+    """Resolved parameters of each real model; a bad id, a missing key or a missing --base-url is a user error."""
+    settings = {}
+    for model in models:
+        provider, _ = parse_model_id(model)
+        if provider in PROVIDER_KEYS and not os.environ.get(PROVIDER_KEYS[provider]):
+            raise UserError(f"--model {model}: {PROVIDER_KEYS[provider]} is not set (export it, or pick another "
+                            "--model)")
+        if provider in ("anthropic", "openai", "openai-compatible"):
+            settings[model] = resolve_settings(model, mode=mode, base_url=base_url, overrides=params)
+    return settings

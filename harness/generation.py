@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from harness.models import GenerationRequest, make_model, read_tree
+from harness.models import GenerationRequest, Model, make_model, read_tree
 from harness.skills import Arm, SkillVersion, system_prompt
 from harness.tasks import Task
 from harness.trials import Trial
@@ -24,14 +24,16 @@ def user_prompt(task: Task, files: dict[str, str]) -> str:
     return task.prompt.rstrip() + PROMPT_FOOTER.format(listing="\n".join(f"- {p}" for p in sorted(files)))
 
 
-def generate_trial(trial: Trial, task: Task, skill: SkillVersion | None, trial_dir: Path) -> dict[str, Any]:
-    """Run the model once; the generated workspace goes to ``trial_dir/files``. Returns a JSON summary."""
+def generate_trial(trial: Trial, task: Task, skill: SkillVersion | None, trial_dir: Path,
+                   model: Model | None = None) -> dict[str, Any]:
+    """Run the model once (``model``, else the adapter for ``trial.model``); the generated workspace goes to
+    ``trial_dir/files``. Returns a JSON summary."""
     started = time.perf_counter()
     start_files = read_tree(task.app_dir)
     arm = Arm(trial.arm)
     request = GenerationRequest(task, arm, skill, system_prompt(arm, skill), user_prompt(task, start_files),
                                 start_files, trial.epoch)
-    generation = make_model(trial.model).generate(request)
+    generation = (model or make_model(trial.model)).generate(request)
     files_dir = trial_dir / "files"
     shutil.rmtree(files_dir, ignore_errors=True)
     files_dir.mkdir(parents=True)
@@ -47,5 +49,6 @@ def generate_trial(trial: Trial, task: Task, skill: SkillVersion | None, trial_d
 
 def _summary(generation, started: float, error: str | None, error_kind: str | None) -> dict[str, Any]:
     return {"usage": asdict(generation.usage), "skill_files_read": list(generation.skill_files_read),
+            "skill_reads": [{"path": p, "turn": t} for p, t in generation.skill_reads],
             "error": error, "error_kind": error_kind, "files": sorted(generation.files),
             "duration_s": round(time.perf_counter() - started, 3)}

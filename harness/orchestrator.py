@@ -12,7 +12,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from dbos import DBOS, DBOSConfig, SetWorkflowID
 import graders
 from graders import GradingEnvironment, Status
 from harness import __version__
+from harness.budget import Budget
 from harness.generation import generate_trial
 from harness.records import build_record, generation_failed, harness_failed
 from harness.results import RunDir
@@ -40,6 +41,7 @@ class RunState:
     tasks: dict[str, Task]
     skills: dict[str, SkillVersion]  # by hash
     grading: GradingEnvironment
+    models: dict[str, Any] = field(default_factory=dict)  # model id -> Model, built once per run (shared clients)
 
 
 _state: RunState | None = None
@@ -65,7 +67,8 @@ def generate_step(trial: dict[str, Any]) -> dict[str, Any]:
     skill = state.skills.get(t.skill_hash) if t.skill_hash else None
     note_step(state.run_dir.trial_dir(t.trial_id), "generate")
     try:
-        return generate_trial(t, state.tasks[t.task_id], skill, state.run_dir.trial_dir(t.trial_id))
+        return generate_trial(t, state.tasks[t.task_id], skill, state.run_dir.trial_dir(t.trial_id),
+                              state.models.get(t.model))
     except Exception as exc:  # an adapter's bug is ours, not the model's
         return {"error": f"{type(exc).__name__}: {exc}", "error_kind": "infra_error", "usage": {},
                 "traceback": traceback.format_exc(), "duration_s": 0.0}
@@ -137,28 +140,39 @@ def launch(system_db: str, slots: int, generation_concurrency: int) -> None:
 
 
 def run(state: RunState, trials: list[Trial], system_db: str, slots: int, generation_concurrency: int,
-        progress: Callable[[int, int], None]) -> list[dict[str, Any]]:
-    """Enqueue every trial (idempotently, by workflow id) and wait for all of them; returns the records."""
+        progress: Callable[[int, int], None], budget: Callable[[set[str]], Budget] | None = None
+        ) -> list[dict[str, Any]]:
+    """Enqueue every trial (idempotently, by workflow id) and wait for all of them; returns the records. With a
+    ``budget`` (built from the trial keys already recorded), a trial is enqueued only when the budget admits it;
+    once it stops admitting, the trials in flight finish and the rest are left for a later run."""
     global _state
     _state = state
     launch(system_db, slots, generation_concurrency)
     try:
         prefix = f"{state.run_dir.run_id}:"
         ids = workflow_ids(state.run_dir, trials)
-        for trial in trials:
-            with SetWorkflowID(ids[trial.key]):
-                DBOS.enqueue_workflow(TRIAL_QUEUE, trial_workflow, {**trial.to_dict(), "workflow_id": ids[trial.key]})
+        gate = budget({r["key"] for r in state.run_dir.records()}) if budget else None
+        waiting, enqueued = list(trials), set()
         wanted = set(ids.values())
         while True:
+            records = {r["key"]: r for r in state.run_dir.records()} if gate else {}
+            while waiting and (gate is None or gate.admit(waiting[0].key, records)):
+                trial = waiting.pop(0)
+                workflow_id = ids[trial.key]
+                with SetWorkflowID(workflow_id):
+                    DBOS.enqueue_workflow(TRIAL_QUEUE, trial_workflow, {**trial.to_dict(), "workflow_id": workflow_id})
+                enqueued.add(workflow_id)
             rows = DBOS.list_workflows(workflow_id_prefix=prefix, load_input=False, load_output=False)
             finished = {w.workflow_id for w in rows if w.status not in ("PENDING", "ENQUEUED", "DELAYED")}
             progress(len(finished & wanted), len(wanted))
-            if wanted <= finished:
+            if enqueued <= finished and not waiting:
                 break
+            if enqueued <= finished and gate is not None and gate.stopped:
+                break  # over budget and nothing in flight: the waiting trials are left for a later run
             time.sleep(0.3)
         by_id = {ids[t.key]: t for t in trials}
         for w in rows:  # a workflow that raised is a harness bug: keep it visible as an infra error
-            if w.workflow_id in wanted and w.status != "SUCCESS":
+            if w.workflow_id in enqueued and w.status != "SUCCESS":
                 trial = {**by_id[w.workflow_id].to_dict(), "workflow_id": w.workflow_id}
                 state.run_dir.append_record(build_record(trial, {}, harness_failed("workflow", str(w.error)), 0))
     finally:

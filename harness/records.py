@@ -27,7 +27,7 @@ def build_record(trial: dict[str, Any], generation: dict[str, Any], verdict: dic
     durability = next((c for c in checks if c["name"] == "durability"), None)
     return {
         "trial_id": trial["trial_id"], "key": trial["key"], "workflow_id": trial.get("workflow_id"),
-        "task_id": trial["task_id"],
+        "task_id": trial["task_id"], "task_hash": trial.get("task_hash"),
         "category": trial["category"], "model": trial["model"],
         "skill": {"label": trial["skill_label"], "hash": trial["skill_hash"]}, "arm": trial["arm"],
         "epoch": trial["epoch"], "status": verdict["status"], "passed": verdict["passed"],
@@ -39,6 +39,7 @@ def build_record(trial: dict[str, Any], generation: dict[str, Any], verdict: dic
         "checks": [{k: c.get(k) for k in ("name", "passed", "status", "reason", "detail", "duration_s", "log")}
                    for c in checks],
         "usage": generation.get("usage", {}), "skill_files_read": generation.get("skill_files_read", []),
+        "skill_reads": generation.get("skill_reads", []),
         "generation_s": generation.get("duration_s", 0.0), "grading_s": verdict.get("duration_s", 0.0),
         "duration_s": round(generation.get("duration_s", 0.0) + verdict.get("duration_s", 0.0), 3),
         "attempts": attempts,

@@ -1,19 +1,74 @@
-"""Reports from trial records: report.md in the run folder and a rich table for the terminal.
+"""Reports from trial records: report.md (fits a CI step summary or an issue comment), report.html (plots,
+drill-down; ``harness.report_html``), junit.xml, and a rich table for the terminal.
 
-The report only formats; the numbers come from ``harness.stats``. Infra errors are listed apart and never
-enter a denominator.
+The report only formats; the numbers come from ``harness.analysis`` and ``harness.stats``. Infra errors are
+listed apart and never enter a denominator.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from rich.table import Table
 
-from harness.stats import pass_rate
+from harness import analysis
+from harness.analysis import NONE, Paired
+from harness.stats import Estimate, pass_rate
 
+ALPHA = 0.05  # the level at which a report calls a difference "significant"
+
+
+# ---- formatting shared by the Markdown, HTML and comparison reports ----
+
+def fmt_rate(est: Estimate | None) -> str:
+    return "-" if est is None else str(est)
+
+
+def fmt_delta(est: Estimate | None) -> str:
+    """A difference of rates in percentage points with its interval: ``+38 pp [+12, +67]``."""
+    if est is None or est.n == 0 or math.isnan(est.value):
+        return "-"
+    if math.isnan(est.lo):
+        return f"{est.value * 100:+.0f} pp"
+    return f"{est.value * 100:+.0f} pp [{est.lo * 100:+.0f}, {est.hi * 100:+.0f}]"
+
+
+def fmt_p(p: float | None) -> str:
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "-"
+    return f"{p:.3f}" if p >= 0.001 else "<0.001"
+
+
+def p_phrase(p: float) -> str:
+    """``= 0.125`` or ``< 0.001``, to follow a "p"."""
+    text = fmt_p(p)
+    return text.replace("<", "< ") if text.startswith("<") else f"= {text}"
+
+
+def fmt_pct(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{x:.0%}"
+
+
+def describe_paired(result: Paired, base: str, cand: str, alpha: float = ALPHA) -> str:
+    """One sentence: the paired difference, how many tasks moved each way, and whether it is significant."""
+    sig = result.p_value < alpha
+    word = "significant" if sig else "not significant"
+    return (f"{cand} vs {base}: {fmt_delta(result.difference)} over {result.n_tasks} task(s) "
+            f"({fmt_pct(result.baseline_rate)} -> {fmt_pct(result.candidate_rate)}); {result.improved} better, "
+            f"{result.worsened} worse, {result.ties} unchanged; sign test p {p_phrase(result.p_value)} "
+            f"({word} at {alpha:g})")
+
+
+def md_table(df: pd.DataFrame) -> str:
+    return df.to_markdown(index=False) if not df.empty else "(none)"
+
+
+# ---- the tables ----
 
 def frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     rows = [{
@@ -53,35 +108,182 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]]) -> str:
-    df = frame(records)
+def rates_table(arms: pd.DataFrame) -> pd.DataFrame:
+    k = int(arms.k.max()) if not arms.empty else 0
+    rows = []
+    for a in arms.itertuples():
+        row = {"model": a.model, "arm": a.variant, "tasks": a.tasks, "trials": a.trials, "passed": a.passed,
+               "pass rate [95% CI]": fmt_rate(a.rate), "interval": a.method}
+        if k > 1:
+            row[f"pass@{a.k}"] = fmt_rate(a.pass_at_k)
+            row[f"pass^{a.k}"] = fmt_rate(a.pass_hat_k)
+        row.update({"tests failed": a.tests_failed, "not durable": a.not_durable, "model errors": a.model_errors,
+                    "infra errors": a.infra_errors})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def uplift_table(uplift: pd.DataFrame, per_category: bool) -> pd.DataFrame:
+    part = uplift[(uplift.category != "all") if per_category else (uplift.category == "all")]
+    rows = []
+    for u in part.itertuples():
+        r: Paired = u.result
+        row = {"model": u.model, "arm": u.variant}
+        if per_category:
+            row["category"] = u.category
+        row.update({"tasks": r.n_tasks, "none": fmt_pct(r.baseline_rate), "with skill": fmt_pct(r.candidate_rate),
+                    "uplift [95% CI]": fmt_delta(r.difference), "better": r.improved, "worse": r.worsened,
+                    "same": r.ties, "sign test p": fmt_p(r.p_value)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rule_verdict(delta: float | None, p: float | None, alpha: float = ALPHA) -> str:
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+        return ""
+    if delta < 0:
+        return "fixed" if p is not None and p < alpha else "fewer (n.s.)"
+    if delta > 0:
+        return "worse" if p is not None and p < alpha else "more (n.s.)"
+    return "no change"
+
+
+def rules_pivot(rules: pd.DataFrame) -> pd.DataFrame:
+    """One row per model x rule: the rate under each arm, and per skill arm the delta against none, the tasks
+    with fewer / more violations and the sign-test verdict."""
+    rows = []
+    for (model, rule), part in rules.groupby(["model", "rule"], sort=True):
+        row: dict[str, Any] = {"model": model, "rule": rule}
+        for r in part.itertuples():
+            if r.variant == NONE:
+                row[NONE] = f"{r.rate:.0%} ({r.violating}/{r.trials})"
+            else:
+                delta = fmt_delta(Estimate(r.delta, math.nan, math.nan, 1)) if r.delta is not None else "-"
+                row[r.variant] = f"{r.rate:.0%} ({delta})"
+                row[f"{r.variant} tasks fewer/more"] = f"{r.fewer}/{r.more}"
+                row[f"{r.variant} verdict"] = "" if r.p is None else f"{rule_verdict(r.delta, r.p)} (p {fmt_p(r.p)})"
+        rows.append(row)
+    return pd.DataFrame(rows).fillna("-")
+
+
+def failures_table(arms: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    ok = analysis.graded(df)
+    rows = []
+    for a in arms.itertuples():
+        part = analysis.side(ok, a.model, a.variant)
+        rows.append({"model": a.model, "arm": a.variant, "graded": len(part), "failed": int((~part.passed).sum()),
+                     "hidden tests failed": int(part.tests_failed.sum()),
+                     "not durable (tests passed)": int((part.not_durable & ~part.tests_failed).sum()),
+                     "both": int((part.not_durable & part.tests_failed).sum()),
+                     "model errors": int((part.status == "model_error").sum())})
+    return pd.DataFrame(rows)
+
+
+def matrix_table(df: pd.DataFrame) -> pd.DataFrame:
+    cells = analysis.task_matrix(df)
+    if cells.empty:
+        return cells
+    cells["column"] = cells.model + " " + cells.variant
+    cells["cell"] = [f"{int(s)}/{int(c)}" for s, c in zip(cells["sum"], cells["count"], strict=True)]
+    wide = cells.pivot(index="task_id", columns="column", values="cell").fillna("-")
+    order = sorted(wide.columns, key=lambda c: (c.split(" ")[0], c.split(" ")[1] != NONE, c))
+    categories = df.drop_duplicates("task_id").set_index("task_id").category
+    wide = wide[order]
+    wide.insert(0, "category", categories.reindex(wide.index))
+    return wide.reset_index().rename(columns={"task_id": "task"})
+
+
+def usage_md(usage: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "model": u.model, "arm": u.variant, "trials": u.trials, "input tokens": u.input_tokens,
+        "output tokens": u.output_tokens, "tokens/trial": round(u.tokens_per_trial), "cost $": round(u.cost_usd, 4),
+        "$/trial": round(u.cost_per_trial, 4), "generation s (mean)": round(u.generation_s, 1),
+        "grading s (mean)": round(u.grading_s, 1), "read the skill": f"{u.read_skill}/{u.trials}",
+    } for u in usage.itertuples()])
+
+
+def failed_trials_table(df: pd.DataFrame, limit: int = 200) -> tuple[pd.DataFrame, int]:
+    bad = analysis.graded(df)
+    bad = bad[~bad.passed].sort_values(["task_id", "model", "variant", "epoch"])
+    rows = [{"trial": b.trial_id, "status": b.status, "reason": b.reason,
+             "tests": f"{b.tests_passed}/{b.tests_total}" if b.tests_total else "-",
+             "durable": "no" if b.not_durable else "-", "failing tests": ", ".join(b.failing[:3]),
+             "rules": ", ".join(b.rules)} for b in bad.head(limit).itertuples()]
+    return pd.DataFrame(rows), len(bad)
+
+
+def headline(uplift: pd.DataFrame, alpha: float = ALPHA) -> list[str]:
+    lines = []
+    for u in uplift[uplift.category == "all"].itertuples():
+        lines.append(f"- **{u.model}**: " + describe_paired(u.result, NONE, u.variant, alpha))
+    return lines
+
+
+def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]],
+             result: analysis.RunAnalysis | None = None) -> str:
+    result = result or analysis.analyze(records)
+    df = result.trials
     lines = [f"# dbos-skill-eval run `{run_id}`", "",
              f"Models: {', '.join(manifest.get('models', []))}; arms: {', '.join(manifest.get('arms', []))}; "
              f"epochs: {manifest.get('epochs')}; trials: {len(df)}; sandbox: {manifest.get('sandbox')}; "
              f"git: {(manifest.get('git_revision') or 'unknown')[:12]}", ""]
     if df.empty:
         return "\n".join(lines + ["No trials recorded."]) + "\n"
-    lines += ["## Pass rate per model and arm (95% Wilson interval; infra errors excluded)", "",
-              summary(df).to_markdown(index=False), "", "## Per task", ""]
-    per_task = df[["task_id", "category", "model", "arm", "skill", "epoch", "status", "passed", "tests", "durable",
-                   "violations", "reason"]].sort_values(["task_id", "model", "arm", "epoch"])
-    lines += [per_task.to_markdown(index=False), ""]
+    arms, uplift, rules = result.arms, result.uplift, result.rules
     infra = df[df.status == "infra_error"]
+    if not uplift.empty:
+        lines += ["## Skill uplift", ""] + headline(uplift) + [""]
+    lines += ["## Pass rate per model and arm", "",
+              "95% intervals: Wilson when every task ran once; otherwise a bootstrap over tasks (epochs of one task "
+              "are not independent). Infra errors are excluded from every denominator; model errors count as "
+              "failures.", "", md_table(rates_table(arms)), ""]
+    if not uplift.empty:
+        lines += ["## Skill uplift (arm minus none, paired by task)", "",
+                  "Per task: pass rate with the skill minus without (mean over epochs); the interval is a bootstrap "
+                  "over tasks (optimistic under ~10 tasks); the p-value is the exact sign test on the tasks that "
+                  "changed (McNemar with one epoch).", "", md_table(uplift_table(uplift, False)), "",
+                  "### Per category", "", md_table(uplift_table(uplift, True)), ""]
+    lines += ["## Rule violations", "",
+              "Share of graded trials with at least one violation of the rule, per arm; for skill arms the change "
+              "against none, the tasks where it is violated less / more often, and the sign test.", "",
+              md_table(rules_pivot(rules)) if not rules.empty else "No rule violations.", "",
+              "## Failures: hidden tests vs durability", "", md_table(failures_table(arms, df)), "",
+              "## Task x arm matrix (passed/graded trials)", "", md_table(matrix_table(df)), "",
+              "## Tokens, cost and time per arm", "", md_table(usage_md(result.usage)), ""]
+    from harness.cost_report import cost_and_skill_section  # real models: cost, paid, skill activation
+
+    lines += cost_and_skill_section(records)
+    failed, n_failed = failed_trials_table(df)
+    if n_failed:
+        more = f" (first {len(failed)} of {n_failed})" if n_failed > len(failed) else ""
+        lines += [f"## Failed trials{more}", "", md_table(failed), ""]
     if not infra.empty:
-        lines += ["## Infra errors (not counted as model failures)", "",
-                  infra[["trial_id", "reason", "detail"]].to_markdown(index=False), ""]
+        lines += [f"## Infra errors ({len(infra)}, not counted as model failures)", "",
+                  md_table(infra[["trial_id", "reason", "detail"]].rename(columns={"trial_id": "trial"})), ""]
     return "\n".join(lines)
 
 
 def write_report(run_root: Path, run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]]) -> Path:
+    """report.md, report.html and junit.xml in the run folder; returns the Markdown path."""
+    from harness.junit import write_junit
+    from harness.report_html import write_html
+
+    result = analysis.analyze(records)
     path = run_root / "report.md"
-    path.write_text(markdown(run_id, manifest, records))
+    path.write_text(markdown(run_id, manifest, records, result))
+    write_html(run_root, run_id, manifest, records, result)
+    write_junit(run_root / "junit.xml", run_id, records)
     return path
 
 
-def terminal_table(records: list[dict[str, Any]]) -> Table:
+def terminal_table(records: list[dict[str, Any]], limit: int = 100) -> Table:
+    """Every trial of a small run; of a large one only the trials that did not pass (at most ``limit``)."""
     df = frame(records)
     table = Table(title="Results per task")
+    if len(df) > limit:
+        shown = df[~df.passed].head(limit)
+        table.title = f"Trials that did not pass ({len(shown)} of {int((~df.passed).sum())} shown; all in report.html)"
+        df = shown
     for col in ("task", "model", "arm", "status", "passed", "tests", "durable", "violations", "reason"):
         table.add_column(col)
     for r in df.sort_values(["task_id", "model", "arm"]).itertuples():

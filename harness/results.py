@@ -25,6 +25,7 @@ class RunDir:
         path = Path(ref)
         if (path / "run.json").is_file():
             run = cls(path.resolve().parent.parent, path.resolve().name)
+            run.root = path.resolve()  # any folder holding a run, not only <results>/runs/<id>
         else:
             run = cls(results_dir, ref)
         if not (run.root / "run.json").is_file():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -17,8 +17,12 @@ from graders.postgres import connect_server, start_cluster
 from graders.runtime import ensure_runtime
 from graders.sandbox import make_sandbox
 from harness import orchestrator
+from harness.budget import Budget, prior_estimates
 from harness.config import RunConfig
-from harness.models import make_model
+from harness.errors import UserError
+from harness.models import Model, make_model
+from harness.models.cache import ResponseCache
+from harness.pricing import load_prices
 from harness.report import terminal_table, write_report
 from harness.results import RunDir
 from harness.skills import SkillVersion, load_skill
@@ -54,18 +58,51 @@ def load_skills(config: RunConfig) -> list[SkillVersion]:
             if labels.count(s.label) > 1 else s for s in skills]
 
 
+def build_models(config: RunConfig) -> dict[str, Model]:
+    """One adapter per model id for the whole run (SDK clients and their connection pools are shared by the
+    concurrent generations); an unknown id or a missing replay run fails here, before anything starts."""
+    cache = ResponseCache(config.response_cache_dir, read=config.use_cache)
+    return {m: make_model(m, config.model_settings.get(m), cache=cache, results_dir=config.results_dir)
+            for m in config.models}
+
+
 def run_evaluation(config: RunConfig, console: Console) -> int:
-    for model in config.models:
-        make_model(model)  # an unknown model id fails here, before anything is started
+    models = build_models(config)
     tasks = load_tasks(config.tasks_dir, config.task_patterns)
     skills = load_skills(config)
-    trials = expand(tasks, config.models, config.arms, skills, config.epochs)
+    fingerprints = {m: s.fingerprint() for m, s in config.model_settings.items()}
+    trials = expand(tasks, config.models, config.arms, skills, config.epochs, fingerprints)
     for notice in config.notices:
         console.print(notice, soft_wrap=True)
     run_dir = RunDir(config.results_dir, config.run_id)
     console.print(f"Run [bold]{config.run_id}[/]: {len(trials)} trials ({len(tasks)} tasks x "
                   f"{len(config.models)} model(s) x arms x {config.epochs} epoch(s)); output in {run_dir.root}")
-    records = execute(config, console, run_dir, tasks, skills, trials)
+    prices = load_prices()
+    estimates = prior_estimates(trials, {t.id: t for t in tasks}, {s.hash: s for s in skills},
+                                config.model_settings, prices)
+    unpriced = sorted({t.model for t in trials if estimates[t.key] is None})
+    if unpriced and config.max_cost is not None:
+        raise UserError(f"--max-cost: no price for {', '.join(unpriced)} in {prices.source} (add one, or drop "
+                        "--max-cost)")
+    if unpriced:
+        console.print(f"No price for {', '.join(unpriced)} in {prices.source}: its cost shows as unknown")
+    if config.dry_run:
+        print_estimate(console, run_dir, trials, estimates)
+        return 0
+    budget = None
+    if config.max_cost is not None:
+        def on_stop(b: Budget) -> None:
+            console.print(f"[yellow]--max-cost ${config.max_cost:.2f}[/]: spent ${b.spent_usd:.4f} + committed "
+                          f"${b.committed_usd:.4f} to trials in flight; no new trial is started")
+
+        def budget(done: set[str]) -> Budget:
+            return Budget.for_trials(config.max_cost, trials, estimates, done, on_stop)
+    records = execute(config, console, run_dir, tasks, skills, trials, models, budget)
+    if len(records) < len(trials):
+        spent = sum((r.get("usage") or {}).get("spent_usd", 0.0) for r in records)
+        console.print(f"Stopped at --max-cost ${config.max_cost:.2f}: {len(trials) - len(records)} of {len(trials)} "
+                      f"trials not started (${spent:.4f} spent in this run). Continue with the same --run-id "
+                      "and a larger --max-cost.")
     run_dir.update_manifest(finished_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
     report = write_report(run_dir.root, config.run_id, run_dir.read_manifest(), records)
     console.print(terminal_table(records))
@@ -76,7 +113,34 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
         console.print(f"Infra errors are not model failures; rerun them with: python run_eval.py run "
                       f"--run-id {config.run_id} ...")
         return 1
-    return 0
+    return 1 if len(records) < len(trials) else 0
+
+
+def print_estimate(console: Console, run_dir: RunDir, trials: list[Trial], estimates: dict[str, float | None]) -> None:
+    """``--dry-run``: the trials and a rough cost estimate per model and arm, before anything is spent."""
+    from rich.table import Table
+
+    done = {r["key"] for r in run_dir.records()}
+    table = Table(title="Dry run: nothing is called or graded")
+    for col in ("model", "arm", "trials", "already recorded", "estimate per trial", "estimate"):
+        table.add_column(col)
+    groups: dict[tuple[str, str], list[Trial]] = {}
+    for trial in trials:
+        groups.setdefault((trial.model, trial.arm), []).append(trial)
+    total, unknown = 0.0, False
+    for (model, arm), group in groups.items():
+        todo = [t for t in group if t.key not in done]
+        costs = [estimates[t.key] for t in todo]
+        if any(c is None for c in costs):
+            unknown, cost_text, each = True, "?", "?"
+        else:
+            total += sum(costs)
+            cost_text = f"${sum(costs):.4f}"
+            each = f"${sum(costs) / len(costs):.4f}" if costs else "-"
+        table.add_row(model, arm, str(len(group)), str(len(group) - len(todo)), each, cost_text)
+    console.print(table)
+    console.print(f"{len(trials)} trials; estimated cost ${total:.4f}{' + unpriced models' if unknown else ''} "
+                  "(rough: about 4 characters a token, up to 8 agent turns; cached responses cost nothing).")
 
 
 @contextmanager
@@ -93,16 +157,18 @@ def stop_hard_on_interrupt(env: GradingEnvironment, run_dir: RunDir) -> Iterator
 
 
 def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Task], skills: list[SkillVersion],
-            trials: list[Trial]) -> list[dict]:
+            trials: list[Trial], models: dict[str, Model] | None = None,
+            budget: Callable[[set[str]], Budget] | None = None) -> list[dict]:
     """Grade ``trials`` through the DBOS orchestrator with a live progress bar; returns their records."""
     with grading_environment(config, console) as env:
         run_dir.write_manifest({**config.manifest(), "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                                 "trials": len(trials), "dbos_runtime": env.runtime.dbos_version,
                                 "skill_hashes": {s.label: s.hash for s in skills}})
-        state = orchestrator.RunState(run_dir, {t.id: t for t in tasks}, {s.hash: s for s in skills}, env)
+        state = orchestrator.RunState(run_dir, {t.id: t for t in tasks}, {s.hash: s for s in skills}, env,
+                                      models or {})
         columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=False) as bar, stop_hard_on_interrupt(env, run_dir):
             job = bar.add_task("trials", total=len(trials))
             return orchestrator.run(state, trials, orchestrator.system_db_url(config.results_dir), config.slots,
                                     config.generation_concurrency,
-                                    lambda done, total: bar.update(job, completed=done, total=total))
+                                    lambda done, total: bar.update(job, completed=done, total=total), budget)

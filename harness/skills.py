@@ -91,3 +91,55 @@ def system_prompt(arm: Arm, skill: SkillVersion | None) -> str:
                 f"when it is relevant.\n<skill name=\"{skill.name}\">{skill.description}</skill>")
     body = "\n\n".join(f'<skill_file path="{rel}">\n{text}\n</skill_file>' for rel, text in skill.files)
     return f"{BASE_SYSTEM}\n\nFollow this agent skill ({skill.name}):\n{body}"
+
+
+GIT_PREFIX = "git:"
+
+
+def materialize_skill(spec: str, cache_dir: Path, repo: Path) -> Path:
+    """A skill version named by a git revision, ``git:REV:PATH`` (``git:main:skill``, ``git:HEAD~3:skill``): the
+    tree at ``REV:PATH`` of ``repo``, extracted once into ``cache_dir/skills/<tree id>/<rev>`` (git's tree id
+    names the content, so the same skill at two revisions is extracted once). The returned directory loads
+    with ``load_skill``; its label is the revision."""
+    import io
+    import subprocess
+    import tarfile
+
+    rev, sep, rel = spec.removeprefix(GIT_PREFIX).partition(":")
+    if not rev or not sep or not rel.strip("/"):
+        raise UserError(f"--skill {spec}: write a git skill version as git:REV:PATH, e.g. git:main:skill")
+
+    def git(*args: str) -> bytes:
+        try:
+            done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, timeout=60, check=False)
+        except OSError as exc:
+            raise UserError(f"--skill {spec}: git is not available ({exc})") from None
+        if done.returncode != 0:
+            why = done.stderr.decode(errors="replace").strip().splitlines()
+            raise UserError(f"--skill {spec}: {why[-1] if why else 'git failed'} (in {repo})")
+        return done.stdout
+
+    treeish = f"{rev}:{rel.strip('/')}"
+    if git("cat-file", "-t", treeish).strip() != b"tree":
+        raise UserError(f"--skill {spec}: {rel} is not a directory at {rev}")
+    tree = git("rev-parse", treeish).decode().strip()
+    label = re.sub(r"[^A-Za-z0-9._-]+", "_", rev).strip("_") or "rev"
+    dest = Path(cache_dir) / "skills" / tree[:16] / label
+    if not (dest / "SKILL.md").is_file():
+        staging = dest.with_name(f".{label}.tmp")
+        if staging.exists():
+            import shutil
+
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        with tarfile.open(fileobj=io.BytesIO(git("archive", "--format=tar", treeish))) as archive:
+            archive.extractall(staging, filter="data")
+        staging.replace(dest)
+    return dest
+
+
+def resolve_skill_spec(spec: str, cache_dir: Path, repo: Path) -> Path:
+    """A ``--skill`` value: a directory, or ``git:REV:PATH`` materialized from ``repo``."""
+    if spec.startswith(GIT_PREFIX):
+        return materialize_skill(spec, cache_dir, repo)
+    return Path(spec)

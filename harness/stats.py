@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats as scipy_stats
@@ -20,6 +21,8 @@ class Estimate:
     def __str__(self) -> str:
         if self.n == 0:
             return "n/a"
+        if math.isnan(self.lo):
+            return f"{self.value:.0%}"
         return f"{self.value:.0%} [{self.lo:.0%}, {self.hi:.0%}]"
 
 
@@ -39,6 +42,7 @@ def pass_rate(outcomes: Sequence[bool], confidence: float = 0.95) -> Estimate:
     return wilson(sum(bool(o) for o in outcomes), len(outcomes), confidence)
 
 
+@lru_cache(maxsize=4096)  # pure and called per task and per rule: the same few counts recur
 def sign_test(improved: int, worsened: int) -> float:
     """Exact two-sided sign test on discordant pairs (ties dropped): the p-value of ``improved`` wins against
     ``worsened`` losses under "no difference" (each discordant pair a fair coin). With one binary outcome per
@@ -49,6 +53,7 @@ def sign_test(improved: int, worsened: int) -> float:
     return float(scipy_stats.binomtest(improved, n, 0.5, alternative="two-sided").pvalue)
 
 
+@lru_cache(maxsize=4096)
 def fisher_exact(a_passed: int, a_n: int, b_passed: int, b_n: int) -> float:
     """Two-sided Fisher exact p-value for two pass counts (one task's evidence across two arms or runs)."""
     if a_n == 0 or b_n == 0:
@@ -66,10 +71,14 @@ def _percentile_interval(samples: np.ndarray, value: float, n: int, confidence: 
 def bootstrap_mean(values: Sequence[float], *, seed: int, resamples: int = 2000,
                    confidence: float = 0.95) -> Estimate:
     """Mean of ``values`` (one per cluster, e.g. per-task differences) with a percentile bootstrap interval
-    from resampling the values with replacement; ``seed`` makes it reproducible. ``n`` is the cluster count."""
+    from resampling the values with replacement; ``seed`` makes it reproducible. ``n`` is the cluster count.
+    A percentile bootstrap is optimistic with few clusters (under about 10 the interval is too narrow): read it
+    together with the exact sign test."""
     data = np.asarray(values, dtype=float)
     if data.size == 0:
         return Estimate(float("nan"), float("nan"), float("nan"), 0)
+    if data.size == 1:  # one cluster says nothing about the spread: no interval rather than a zero-width one
+        return Estimate(float(data[0]), float("nan"), float("nan"), 1)
     rng = np.random.default_rng(seed)
     means = data[rng.integers(0, data.size, size=(resamples, data.size))].mean(axis=1)
     return _percentile_interval(means, data.mean(), data.size, confidence)

@@ -1,14 +1,15 @@
 """Trials: one task x model x skill arm x epoch, with a stable content-hashed key.
 
 The key changes whenever anything that changes the answer changes (the task's files, the model id, the arm,
-the skill's content, the epoch), so a resumed run reuses exactly the trials that are still the same.
+the skill's content, the epoch, and for real models the mode and parameters), so a resumed run reuses exactly
+the trials that are still the same.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,10 +28,12 @@ class Trial:
     skill_hash: str | None
     epoch: int
     task_hash: str
+    settings: str | None = None  # fingerprint of a real model's mode and parameters (harness.models.settings)
 
     @property
     def key(self) -> str:
         parts = (self.task_id, self.task_hash, self.model, self.arm, self.skill_hash or "-", str(self.epoch))
+        parts += (self.settings,) if self.settings else ()
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
     @property
@@ -45,7 +48,7 @@ class Trial:
 
     @classmethod
     def from_dict(cls, data: dict) -> Trial:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 def task_hash(task: Task) -> str:
@@ -58,9 +61,9 @@ def task_hash(task: Task) -> str:
 
 
 def expand(tasks: Sequence[Task], models: Sequence[str], arms: Sequence[Arm], skills: Sequence[SkillVersion],
-           epochs: int) -> list[Trial]:
+           epochs: int, settings: Mapping[str, str] | None = None) -> list[Trial]:
     """The trial matrix. ``none`` runs once per model (no skill); pseudo-models that ignore the prompt run
-    under ``none`` only."""
+    under ``none`` only. ``settings`` maps a real model id to the fingerprint of its parameters."""
     trials = []
     hashes = {t.id: task_hash(t) for t in tasks}
     for task, model, epoch in itertools.product(tasks, models, range(1, epochs + 1)):
@@ -68,5 +71,6 @@ def expand(tasks: Sequence[Task], models: Sequence[str], arms: Sequence[Arm], sk
         for arm in model_arms:
             for skill in ([None] if arm is Arm.NONE else skills):
                 trials.append(Trial(task.id, task.category, model, str(arm), skill.label if skill else None,
-                                    skill.hash if skill else None, epoch, hashes[task.id]))
+                                    skill.hash if skill else None, epoch, hashes[task.id],
+                                    (settings or {}).get(model)))
     return trials

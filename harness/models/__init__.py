@@ -1,24 +1,49 @@
-"""Model adapters by id: ``reference``, ``mutant:<name>``; real providers arrive as adapters here."""
+"""Model adapters by id: ``reference``, ``mutant:<name>`` and ``replay:<run>`` (offline), ``anthropic/<model>``,
+``openai/<model>`` and ``openai-compatible/<name>`` (real APIs through their official SDKs and ``harness.agent``)."""
 
 from __future__ import annotations
 
-from harness.errors import UserError
+from pathlib import Path
+
 from harness.models.base import Generation, GenerationRequest, Model, Usage
+from harness.models.cache import ResponseCache
 from harness.models.reference import MutantModel, ReferenceModel, read_tree
+from harness.models.settings import MODEL_FORMS, ModelSettings, is_api_model, parse_model_id, resolve_settings
 
 OFFLINE_MODELS = ("reference",)
-MODEL_FORMS = "reference, mutant:<name>"
 
-__all__ = ["Generation", "GenerationRequest", "Model", "Usage", "make_model", "read_tree", "OFFLINE_MODELS"]
+__all__ = ["Generation", "GenerationRequest", "Model", "Usage", "make_model", "read_tree", "OFFLINE_MODELS",
+           "MODEL_FORMS", "ModelSettings", "is_api_model", "parse_model_id", "ignores_prompt"]
 
 
-def make_model(model_id: str) -> Model:
-    """The adapter for a model id; an unknown id is a user error that lists the known forms."""
-    if model_id == "reference":
+def make_model(model_id: str, settings: ModelSettings | None = None, *, cache: ResponseCache | None = None,
+               prices_path: Path | None = None, results_dir: Path | None = None) -> Model:
+    """The adapter for a model id; an unknown id is a user error that lists the known forms. Real models use
+    ``settings`` (default: ``harness/models.toml`` in agent mode), the response ``cache`` and the price table."""
+    kind, name = parse_model_id(model_id)
+    if kind == "reference":
         return ReferenceModel()
-    if model_id.startswith("mutant:") and len(model_id) > len("mutant:"):
-        return MutantModel(model_id.split(":", 1)[1])
-    raise UserError(f"--model {model_id}: unknown model (known forms: {MODEL_FORMS})")
+    if kind == "mutant":
+        return MutantModel(name)
+    if kind == "replay":
+        from harness.config import REPO
+        from harness.models.replay import ReplayModel
+
+        return ReplayModel(name, results_dir or REPO / "results")
+    from harness.agent import ApiModel
+    from harness.pricing import PRICES_PATH, load_prices
+
+    settings = settings or resolve_settings(model_id)
+    if kind == "anthropic":
+        from harness.models.anthropic_model import AnthropicClient
+
+        client = AnthropicClient(settings)
+    else:
+        from harness.models.openai_model import OpenAIClient
+
+        client = OpenAIClient(settings)
+    price = load_prices(prices_path or PRICES_PATH).lookup(model_id)
+    return ApiModel(settings, client, cache, price)
 
 
 def ignores_prompt(model_id: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from typing import Any, Protocol
 
 from harness.skills import Arm, SkillVersion
@@ -11,12 +11,24 @@ from harness.tasks import Task
 
 @dataclass(frozen=True)
 class Usage:
+    """Tokens and money of one generation. ``input_tokens`` are billed at the base input rate (prompt-cache
+    reads and writes are counted apart); ``cost_usd`` prices every response the trial used, ``spent_usd``
+    only those paid for in this run (API calls, not response-cache hits)."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
-    calls: int = 0
+    calls: int = 0  # API calls that returned a response
+    cached_calls: int = 0  # responses served from the on-disk response cache (no API call)
+    retries: int = 0  # failed API attempts that were retried
+    spent_usd: float = 0.0
+    priced: bool = True  # False when harness/prices.toml has no price for the model (costs are then 0)
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(*(a + b for a, b in zip(astuple(self)[:-1], astuple(other)[:-1], strict=True)),
+                     priced=self.priced and other.priced)
 
 
 @dataclass(frozen=True)
@@ -37,9 +49,10 @@ class Generation:
     files: dict[str, str]
     transcript: list[dict[str, Any]] = field(default_factory=list)
     usage: Usage = Usage()
-    skill_files_read: tuple[str, ...] = ()
+    skill_files_read: tuple[str, ...] = ()  # distinct skill files the model opened, in first-read order
     error: str | None = None
     error_kind: str | None = None
+    skill_reads: tuple[tuple[str, int], ...] = ()  # every skill file read with its turn, in order
 
 
 class Model(Protocol):

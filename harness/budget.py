@@ -1,0 +1,92 @@
+"""``--max-cost``: trials are enqueued only while the money already spent plus the money committed to trials in
+flight (and the next trial's estimate) stays within the budget; past it, no new trial starts, the ones in
+flight finish, and the run says how far it got.
+
+Money is new API spend of this invocation (``usage.spent_usd``: response-cache hits and trials finished by an
+earlier invocation of the same run id cost nothing). A trial's estimate is the mean cost of the trials of the
+same model and arm that have finished in this invocation, or, before any has, ``harness.pricing``'s generous
+prior guess."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.trials import Trial
+
+
+@dataclass
+class Budget:
+    limit_usd: float
+    prior: Mapping[str, float]  # trial key -> estimated cost before anything ran
+    done_before: frozenset[str] = frozenset()  # trial keys recorded before this invocation
+    on_stop: Callable[[Budget], None] = lambda _budget: None
+    groups: dict[str, tuple[str, str]] = field(default_factory=dict)  # trial key -> (model, arm)
+    admitted: set[str] = field(default_factory=set)
+    stopped: bool = False
+    spent_usd: float = 0.0
+    committed_usd: float = 0.0
+
+    @classmethod
+    def for_trials(cls, limit_usd: float, trials: list[Trial], prior: Mapping[str, float],
+                   done_before: set[str], on_stop: Callable[[Budget], None]) -> Budget:
+        return cls(limit_usd, prior, frozenset(done_before), on_stop, {t.key: (t.model, t.arm) for t in trials})
+
+    def estimate(self, key: str, records: Mapping[str, dict[str, Any]]) -> float:
+        if key in self.done_before:
+            return 0.0
+        group = self.groups.get(key)
+        seen = [r["usage"].get("cost_usd", 0.0) for k, r in records.items()
+                if k in self.admitted and k not in self.done_before and self.groups.get(k) == group and r.get("usage")]
+        return sum(seen) / len(seen) if seen else self.prior.get(key, 0.0)
+
+    def admit(self, key: str, records: Mapping[str, dict[str, Any]]) -> bool:
+        """Whether trial ``key`` may be enqueued now, given the run's records (trial key -> record). Once the
+        budget has refused a trial it refuses every new one (trials already recorded are always admitted)."""
+        fresh = [k for k in self.admitted if k not in self.done_before]
+        self.spent_usd = sum((records[k].get("usage") or {}).get("spent_usd", 0.0) for k in fresh if k in records)
+        self.committed_usd = sum(self.estimate(k, records) for k in fresh if k not in records)
+        if key in self.done_before or (not self.stopped and self.spent_usd + self.committed_usd
+                                       + self.estimate(key, records) <= self.limit_usd):
+            self.admitted.add(key)
+            return True
+        if not self.stopped:
+            self.stopped = True
+            self.on_stop(self)
+        return False
+
+
+def prior_estimates(trials: list[Trial], tasks: Mapping[str, Any], skills: Mapping[str, Any],
+                    settings: Mapping[str, Any], prices: Any) -> dict[str, float | None]:
+    """Each real-model trial's estimated cost (None when the model has no price; 0 for offline models)."""
+    from harness.agent import first_message, tools_for
+    from harness.generation import user_prompt
+    from harness.models import GenerationRequest, read_tree
+    from harness.pricing import estimate_trial_tokens
+    from harness.skills import Arm, system_prompt
+
+    out: dict[str, float | None] = {}
+    for trial in trials:
+        model = settings.get(trial.model)
+        if model is None:
+            out[trial.key] = 0.0
+            continue
+        price = prices.lookup(trial.model)
+        if price is None:
+            out[trial.key] = None
+            continue
+        task, skill, arm = tasks[trial.task_id], skills.get(trial.skill_hash), Arm(trial.arm)
+        files = read_tree(task.app_dir)
+        request = GenerationRequest(task, arm, skill, system_prompt(arm, skill), user_prompt(task, files), files,
+                                    trial.epoch)
+        tools = tools_for(model.mode, arm, skill)
+        chars = len(request.system_prompt) + len(first_message(request, model.mode, tools))
+        chars += sum(len(t.description) + 200 for t in tools)
+        if arm is Arm.TOOL and skill is not None:  # SKILL.md and a few references, read on demand
+            sizes = [len(text) for _, text in skill.files]
+            chars += sizes[0] + 3 * (sum(sizes[1:]) // max(len(sizes) - 1, 1))
+        tokens = estimate_trial_tokens(chars, agent=model.agent, max_turns=model.get("max_turns", 30),
+                                       max_tokens=model.get("max_tokens", 8192))
+        out[trial.key] = price.cost(tokens)
+    return out
