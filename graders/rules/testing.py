@@ -51,10 +51,42 @@ def _reset_before(program: Program, scope: Scope, site: ast.Call, depth: int = 0
 
 
 def _uses_fresh_database(scope: Scope) -> bool:
-    names = {n.id for n in scope.nodes() if isinstance(n, ast.Name)}
-    if scope.node is not None:
-        names.update(a.arg for a in scope.node.args.args)
-    return any(hint in names for hint in _FRESH_DATABASE_HINTS)
+    """True when the system database URL is built from a fresh temporary name (tmp_path, tempfile, uuid):
+    the hint must flow into the ``system_database_url`` value, not merely appear in the function."""
+    tainted = set(_FRESH_DATABASE_HINTS)
+    assigns = [n for n in scope.nodes() if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None]
+    changed = True
+    while changed:
+        changed = False
+        for node in assigns:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if _mentions(node.value, tainted):
+                for target in targets:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name) and name.id not in tainted:
+                            tainted.add(name.id)
+                            changed = True
+    for node in scope.nodes():
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if _is_url_key(key) and _mentions(value, tainted):
+                    return True
+        elif isinstance(node, ast.Call):
+            if any(k.arg == "system_database_url" and _mentions(k.value, tainted) for k in node.keywords):
+                return True
+        elif isinstance(node, ast.Subscript) and _is_url_key(node.slice):
+            parent_assign = next((a for a in assigns if isinstance(a, ast.Assign) and node in a.targets), None)
+            if parent_assign is not None and _mentions(parent_assign.value, tainted):
+                return True
+    return False
+
+
+def _is_url_key(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value == "system_database_url"
+
+
+def _mentions(expr: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(expr))
 
 
 def reset_after_launch(program: Program) -> Iterator[Violation]:

@@ -92,3 +92,28 @@ def test_reset_after_destroy_and_relaunch_is_not_flagged(check):
             DBOS.destroy()
     """})
     assert out.found == out.expected
+
+
+def test_tmp_path_used_for_something_else_does_not_excuse_a_missing_reset(tmp_path):
+    from graders.rules import check_paths
+
+    (tmp_path / "test_orders.py").write_text(
+        "import os\nimport pytest\nfrom dbos import DBOS\n\n\n"
+        "@pytest.fixture()\ndef app(tmp_path):\n"
+        "    (tmp_path / 'orders.json').write_text('[]')\n"
+        "    DBOS(config={'name': 'orders', 'system_database_url': os.environ['DBOS_SYSTEM_DATABASE_URL']})\n"
+        "    DBOS.launch()\n    yield\n    DBOS.destroy()\n")
+    found = [(v.rule, v.line) for v in check_paths([tmp_path]).violations]
+    assert ("test-no-reset", 10) in found
+
+
+def test_a_fresh_sqlite_file_under_tmp_path_needs_no_reset(tmp_path):
+    from graders.rules import check_paths
+
+    (tmp_path / "test_orders.py").write_text(
+        "import pytest\nfrom dbos import DBOS\n\n\n"
+        "@pytest.fixture()\ndef app(tmp_path):\n"
+        "    url = f'sqlite:///{tmp_path}/sys.sqlite'\n"
+        "    DBOS(config={'name': 'orders', 'system_database_url': url})\n"
+        "    DBOS.launch()\n    yield\n    DBOS.destroy()\n")
+    assert [v.rule for v in check_paths([tmp_path]).violations if v.rule == "test-no-reset"] == []

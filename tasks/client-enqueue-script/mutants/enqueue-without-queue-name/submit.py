@@ -1,0 +1,38 @@
+"""Request a usage report from the report worker and wait for it.
+
+    python submit.py <account-id> <YYYY-MM>
+
+The report is produced by the worker (`worker.py`); this script asks for it through a DBOS client and waits
+for the worker's result. Requests are idempotent per account and month.
+"""
+
+import json
+import os
+import sys
+
+from dbos import DBOSClient
+
+REPORT_WORKFLOW = "generate_report"
+
+
+def submit(account_id: str, month: str) -> dict:
+    client = DBOSClient(system_database_url=os.environ["DBOS_SYSTEM_DATABASE_URL"])
+    try:
+        handle = client.enqueue(
+            {"workflow_name": REPORT_WORKFLOW, "workflow_id": f"usage-report-{account_id}-{month}"},
+            account_id,
+            month,
+        )
+        return handle.get_result()
+    finally:
+        client.destroy()
+
+
+def main() -> None:
+    if len(sys.argv) != 3:
+        sys.exit("usage: python submit.py <account-id> <YYYY-MM>")
+    print(json.dumps(submit(sys.argv[1], sys.argv[2])))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""HTTP API of the payouts service (served with `uvicorn api:app`).
+
+Support staff use it to pay a creator outside the weekly run, e.g. after fixing their bank details.
+"""
+
+from fastapi import FastAPI
+
+import payouts
+
+app = FastAPI(title="Creator payouts")
+
+
+@app.get("/healthz")
+def healthz() -> dict:
+    return {"ok": True}
+
+
+@app.post("/payouts/{creator_id}")
+def pay(creator_id: str, period: str) -> dict:
+    return payouts.pay_creator(creator_id, period)

@@ -1,0 +1,69 @@
+"""Tests for the checkout workflow (run with `python -m pytest tests/` from the repo root)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from dbos import DBOS
+
+import orders
+
+
+def records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@pytest.fixture()
+def shop(tmp_path, monkeypatch):
+    """DBOS for each test, with the fake services writing into tmp_path."""
+    files = {"ledger": tmp_path / "payments.jsonl", "outbox": tmp_path / "outbox.jsonl",
+             "inventory": tmp_path / "inventory.jsonl"}
+    monkeypatch.setenv("PAYMENTS_LEDGER", str(files["ledger"]))
+    monkeypatch.setenv("MAILER_OUTBOX", str(files["outbox"]))
+    monkeypatch.setenv("INVENTORY_LOG", str(files["inventory"]))
+    DBOS(config=orders.dbos_config())
+    DBOS.launch()
+    yield files
+    DBOS.destroy(destroy_registry=False)
+
+
+def test_confirmed_order_reserves_charges_once_and_emails(shop):
+    result = orders.place_order("1001", "ada@example.com", {"mug": 2, "tee": 1}, "tok_visa")
+
+    assert result["status"] == "confirmed"
+    assert result["total_cents"] == 2 * 1450 + 2400
+    charges = records(shop["ledger"])
+    assert len(charges) == 1
+    assert charges[0]["amount_cents"] == 5300 and charges[0]["reference"] == "1001"
+    assert result["charge_id"] == charges[0]["charge_id"]
+    assert [e["event"] for e in records(shop["inventory"])] == ["reserved"]
+    emails = records(shop["outbox"])
+    assert len(emails) == 1 and emails[0]["to"] == "ada@example.com"
+
+
+def test_declined_card_releases_stock_and_sends_no_email(shop):
+    result = orders.place_order("1002", "bob@example.com", {"hoodie": 1}, "tok_declined")
+
+    assert result["status"] == "payment_declined"
+    assert records(shop["ledger"]) == []
+    assert records(shop["outbox"]) == []
+    events = records(shop["inventory"])
+    assert [e["event"] for e in events] == ["reserved", "released"]
+    assert events[0]["reservation_id"] == events[1]["reservation_id"]
+
+
+def test_retrying_an_order_returns_the_first_outcome_without_charging_again(shop):
+    first = orders.place_order("1003", "cy@example.com", {"sticker-pack": 3}, "tok_visa")
+    retry = orders.place_order("1003", "cy@example.com", {"sticker-pack": 3}, "tok_visa")
+
+    assert retry == first
+    assert len(records(shop["ledger"])) == 1
+    assert len(records(shop["outbox"])) == 1
+    assert [e["event"] for e in records(shop["inventory"])] == ["reserved"]
+
+
+def test_different_orders_are_charged_separately(shop):
+    orders.place_order("1004", "di@example.com", {"tee": 1}, "tok_visa")
+    orders.place_order("1005", "di@example.com", {"tee": 1}, "tok_visa")
+
+    assert [c["reference"] for c in records(shop["ledger"])] == ["1004", "1005"]
