@@ -53,6 +53,9 @@ class GradingContext:
             "LANG": "C.UTF-8",
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONUNBUFFERED": "1",
+            # glibc reserves 64 MiB of address space per thread arena: a DBOS app's dozens of threads would
+            # hit the sandbox's address-space limit at random (fails to start a thread, or hangs).
+            "MALLOC_ARENA_MAX": "2",
             "VIRTUAL_ENV": str(self.runtime.root),
             "DBOS_SYSTEM_DATABASE_URL": self.database.url,
             "EVAL_WORKSPACE": self.inside(),

@@ -1,0 +1,92 @@
+"""Catalog service: imports supplier product feeds into our storefront.
+
+Each import is a DBOS workflow (id ``import-<import_id>``): it loads the feed, sends it in batches (each a
+step, with a durable pause between batches for the storefront's rate limit) and counts its progress in
+PROGRESS after every batch. A restart resumes the import after its last finished batch.
+
+Run with: uvicorn catalog_api:app
+"""
+
+import json
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from dbos import DBOS, DBOSConfig, SetWorkflowID
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel
+
+import storefront
+
+BATCH_SIZE = 25
+PAUSE_BETWEEN_BATCHES_S = 0.25
+# import_id -> progress, for the dashboard
+PROGRESS: dict[str, dict] = {}
+
+
+class ImportRequest(BaseModel):
+    import_id: str
+    feed: str  # path of the feed file, e.g. feeds/acme-2024-07.json
+
+
+def workflow_id(import_id: str) -> str:
+    return f"import-{import_id}"
+
+
+@DBOS.step()
+def load_feed(feed: str) -> list[dict]:
+    return json.loads(Path(feed).read_text())["products"]
+
+
+@DBOS.step()
+def send_batch(import_id: str, products: list[dict]) -> int:
+    sent = storefront.upsert_products(products)
+    PROGRESS[import_id]["processed"] += sent
+    return sent
+
+
+@DBOS.workflow()
+def import_feed(import_id: str, feed: str) -> dict:
+    products = load_feed(feed)
+    PROGRESS[import_id] = {"state": "running", "processed": 0, "total": len(products)}
+    for start in range(0, len(products), BATCH_SIZE):
+        if start:
+            DBOS.sleep(PAUSE_BETWEEN_BATCHES_S)
+        send_batch(import_id, products[start:start + BATCH_SIZE])
+    PROGRESS[import_id]["state"] = "done"
+    return PROGRESS[import_id]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    config: DBOSConfig = {
+        "name": "catalog",
+        "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
+        "application_version": "2024.07",
+    }
+    DBOS(config=config)
+    DBOS.launch()
+    yield
+    DBOS.destroy()
+
+
+app = FastAPI(title="catalog", lifespan=lifespan)
+
+
+def progress_of(import_id: str) -> dict:
+    if DBOS.get_workflow_status(workflow_id(import_id)) is None:
+        raise HTTPException(404, "no such import")
+    progress = PROGRESS.get(import_id, {"state": "running", "processed": 0, "total": None})
+    return {"import_id": import_id, **progress}
+
+
+@app.post("/imports", status_code=202)
+def start_import(request: ImportRequest) -> dict:
+    with SetWorkflowID(workflow_id(request.import_id)):
+        DBOS.start_workflow(import_feed, request.import_id, request.feed)
+    return progress_of(request.import_id)
+
+
+@app.get("/imports/{import_id}")
+def import_progress(import_id: str) -> dict:
+    return progress_of(import_id)

@@ -1,0 +1,101 @@
+"""Meeting notes: summarizes a meeting transcript section by section.
+
+Each summary is a DBOS workflow (id ``notes-<meeting_id>``) that summarizes the sections one by one (each
+a step) and appends each section's note to NOTES, which the stream endpoint follows. A restart resumes the
+workflow after its last finished section.
+
+Run with: uvicorn meeting_notes:app
+"""
+
+import json
+import os
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from dbos import DBOS, DBOSConfig, SetWorkflowID
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+import llm
+
+# meeting_id -> {"notes": [...], "done": bool}
+NOTES: dict[str, dict] = {}
+
+
+class SummaryRequest(BaseModel):
+    meeting_id: str
+    transcript: str  # path of the transcript file, e.g. transcripts/2024-06-12-weekly.md
+
+
+def sections_of(transcript: str) -> list[str]:
+    """A transcript is markdown; every `## ` heading starts a section."""
+    text = Path(transcript).read_text()
+    return ["## " + part.strip() for part in text.split("## ") if part.strip()]
+
+
+def workflow_id(meeting_id: str) -> str:
+    return f"notes-{meeting_id}"
+
+
+@DBOS.step()
+def load_sections(transcript: str) -> list[str]:
+    return sections_of(transcript)
+
+
+@DBOS.step()
+def summarize_section(meeting_id: str, number: int, section: str) -> None:
+    NOTES[meeting_id]["notes"].append({"section": number, "summary": llm.summarize(section)})
+
+
+@DBOS.workflow()
+def summarize_meeting(meeting_id: str, transcript: str) -> int:
+    sections = load_sections(transcript)
+    NOTES.setdefault(meeting_id, {"notes": [], "done": False})
+    for number, section in enumerate(sections):
+        summarize_section(meeting_id, number, section)
+    NOTES[meeting_id]["done"] = True
+    return len(sections)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    config: DBOSConfig = {
+        "name": "meeting-notes",
+        "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
+        "application_version": "2024.06",
+    }
+    DBOS(config=config)
+    DBOS.launch()
+    yield
+    DBOS.destroy()
+
+
+app = FastAPI(title="meeting-notes", lifespan=lifespan)
+
+
+@app.post("/summaries", status_code=202)
+def start_summary(request: SummaryRequest) -> dict:
+    with SetWorkflowID(workflow_id(request.meeting_id)):
+        DBOS.start_workflow(summarize_meeting, request.meeting_id, request.transcript)
+    return {"meeting_id": request.meeting_id}
+
+
+@app.get("/summaries/{meeting_id}/stream")
+def stream_notes(meeting_id: str) -> StreamingResponse:
+    if DBOS.get_workflow_status(workflow_id(meeting_id)) is None:
+        raise HTTPException(404, "no such meeting")
+
+    def lines():
+        sent = 0
+        while True:
+            entry = NOTES.get(meeting_id, {"notes": [], "done": False})
+            for note in entry["notes"][sent:]:
+                yield json.dumps(note) + "\n"
+            sent = len(entry["notes"])
+            if entry["done"] and sent == len(entry["notes"]):
+                return
+            time.sleep(0.1)
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
