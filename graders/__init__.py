@@ -7,7 +7,6 @@ Graders plug in through one table, ``GRADERS`` (name -> function of a ``GradingC
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -64,9 +63,7 @@ def grade(files: Path, spec: GradingSpec, env: GradingEnvironment, log_dir: Path
 
 def _isolated(name: str, files: Path, spec: GradingSpec, env: GradingEnvironment, log_dir: Path,
               uid: int | None, label: str) -> Check:
-    scratch = Path(tempfile.mkdtemp(prefix="dbos-eval-ws-"))
-    try:
-        scratch.chmod(0o755)
+    with env.sandbox.scratch(env.limits) as scratch:
         workspace = scratch / "workspace"
         shutil.copytree(files, workspace, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
         env.sandbox.prepare_workspace(workspace, uid)
@@ -75,12 +72,14 @@ def _isolated(name: str, files: Path, spec: GradingSpec, env: GradingEnvironment
         except (psycopg.Error, SetupError) as exc:
             return Check.error(name, Reason.DATABASE_ERROR, _one_line(exc))
         try:
-            return _run_check(name, GradingContext(env, spec, workspace, database, log_dir, uid))
+            epoch = env.server.started_at()
+            check = _run_check(name, GradingContext(env, spec, workspace, database, log_dir, uid))
+            return _unless_postgres_failed(check, env, epoch)
+        except psycopg.Error as exc:
+            return Check.error(name, Reason.DATABASE_ERROR, _one_line(exc))
         finally:
             if not env.keep_databases:
                 _drop_quietly(env, database, log_dir)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _run_check(name: str, ctx: GradingContext) -> Check:
@@ -93,6 +92,22 @@ def _run_check(name: str, ctx: GradingContext) -> Check:
         (ctx.log_dir / f"{name}.harness_error.txt").write_text(traceback.format_exc())
         return Check.error(name, Reason.HARNESS_ERROR, _one_line(exc), duration_s=time.perf_counter() - started,
                            log=f"{name}.harness_error.txt")
+
+
+def _unless_postgres_failed(check: Check, env: GradingEnvironment, epoch: str) -> Check:
+    """A check that did not pass while Postgres restarted or went away under it failed because of us, not the
+    model: it becomes an infra error (retried, never counted as a model failure)."""
+    if check.passed or check.status is Status.INFRA_ERROR:
+        return check
+    try:
+        restarted = env.server.started_at() != epoch
+        problem = "Postgres restarted during the check" if restarted else ""
+    except psycopg.Error as exc:
+        problem = f"Postgres went away during the check ({_one_line(exc)})"
+    if not problem:
+        return check
+    return Check.error(check.name, Reason.DATABASE_ERROR, f"{problem}; the check said: {check.detail}"[:500],
+                       duration_s=check.duration_s, log=check.log)
 
 
 def _drop_quietly(env: GradingEnvironment, database: TrialDatabase, log_dir: Path) -> None:

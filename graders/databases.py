@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from psycopg import sql
 
 from graders.errors import SetupError
@@ -92,7 +93,21 @@ class DatabaseFactory:
             raise SetupError(f"migrating the template database with dbos failed: {tail[0]}")
 
     def create(self, label: str) -> TrialDatabase:
-        """A fresh role and database for one trial; ``label`` is a short unique token (the trial key)."""
+        """A fresh role and database for one trial; ``label`` is a short unique token (the trial key).
+
+        Heals once what a long run meets: our own cluster died (it is started again) or the template went
+        missing (it is rebuilt). Anything else, or a second failure, is raised for an infra error verdict."""
+        try:
+            return self._create(label)
+        except psycopg.OperationalError:
+            if not self.server.ensure_running():
+                raise
+        except psycopg.errors.InvalidCatalogName:  # the template database is gone
+            with self._lock:
+                self._ready = False
+        return self._create(label)
+
+    def _create(self, label: str) -> TrialDatabase:
         self.prepare_template()
         token = "".join(c for c in label.lower() if c.isalnum())[:24] + "_" + secrets.token_hex(3)
         name, role, password = f"trial_{token}", f"trial_{token}", secrets.token_urlsafe(24)
@@ -109,6 +124,23 @@ class DatabaseFactory:
         with self.server.connect(name) as conn:
             conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(sql.Identifier(TEMPLATE_OWNER), rl))
         return TrialDatabase(name, role, self.server.url_for(role, password, name))
+
+    def connect_as_trial(self, trial: TrialDatabase) -> psycopg.Connection:
+        """A connection as the trial's own role, to read what the graded code left in its database.
+
+        Never query a trial database as the administrator: the graded code owns its objects, and a view or
+        function planted there runs with the privileges of whoever queries it (a superuser can ``COPY ... TO
+        PROGRAM``). The role gets a fresh password and its login back first, so code that changed them cannot
+        turn its own failure into an infrastructure error.
+        """
+        password = secrets.token_urlsafe(24)
+        with self.server.connect() as conn:
+            conn.execute(sql.SQL("ALTER ROLE {} LOGIN NOSUPERUSER CONNECTION LIMIT 60 PASSWORD {}").format(
+                sql.Identifier(trial.role), sql.Literal(password)))
+        conn = psycopg.connect(self.server.url_for(trial.role, password, trial.name), autocommit=True,
+                               connect_timeout=10)
+        conn.execute("SET statement_timeout = '30s'")
+        return conn
 
     def drop(self, trial: TrialDatabase) -> None:
         """Drop the trial's database, any database its role created, and the role."""

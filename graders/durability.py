@@ -11,7 +11,10 @@ import json
 import time
 from pathlib import Path
 
+import psycopg
+
 from graders.context import GradingContext
+from graders.inside import read_text_inside
 from graders.spec import CrashSpec, KillWhen
 from graders.verdict import Check, Part, Reason
 
@@ -71,10 +74,9 @@ def _first_run(ctx: GradingContext, spec: CrashSpec) -> tuple[bool, str]:
 
 
 def _reached(workspace: Path, when: KillWhen) -> bool:
-    file = workspace / when.file
-    if not file.exists():
+    text = read_text_inside(workspace, when.file)  # never a symlink, FIFO or device the code planted
+    if not text:
         return False
-    text = file.read_text(errors="replace")
     if when.contains is not None and when.contains not in text:
         return False
     return when.lines is None or len([ln for ln in text.splitlines() if ln.strip()]) >= when.lines
@@ -96,11 +98,11 @@ def _recovered(spec: CrashSpec, code: int | None, timed_out: bool, log: Path) ->
 def _side_effects(workspace: Path, spec: CrashSpec) -> list[Part]:
     problems = []
     for name, want in spec.expect.line_counts.items():
-        got = len(_records(workspace / name))
+        got = len(_records(workspace, name))
         if got != want:
             problems.append(f"{name} has {got} records, expected {want}")
     for name, key in spec.expect.unique:
-        values = [r.get(key) for r in _records(workspace / name) if isinstance(r, dict)]
+        values = [r.get(key) for r in _records(workspace, name) if isinstance(r, dict)]
         twice = sorted({str(v) for v in values if values.count(v) > 1})
         if twice:
             problems.append(f"{name}: {key} repeated for {', '.join(twice[:5])}")
@@ -109,11 +111,9 @@ def _side_effects(workspace: Path, spec: CrashSpec) -> list[Part]:
     return [Part("no_repeat", not problems, "; ".join(problems) or "every side effect happened exactly once")]
 
 
-def _records(file: Path) -> list:
-    if not file.exists():
-        return []
+def _records(workspace: Path, name: str) -> list:
     out = []
-    for line in file.read_text(errors="replace").splitlines():
+    for line in read_text_inside(workspace, name).splitlines():
         if line.strip():
             try:
                 out.append(json.loads(line))
@@ -123,8 +123,14 @@ def _records(file: Path) -> list:
 
 
 def _workflow_rows(ctx: GradingContext, spec: CrashSpec) -> list[Part]:
-    with ctx.env.server.connect(ctx.database.name) as conn:
-        rows = conn.execute("SELECT name, status FROM dbos.workflow_status").fetchall()
+    # As the trial's own role, never the administrator: the graded code owns this schema, and a view or function
+    # it planted in place of dbos.workflow_status runs with the privileges of whoever queries it.
+    with ctx.env.databases.connect_as_trial(ctx.database) as conn:
+        try:
+            rows = conn.execute("SELECT name, status FROM dbos.workflow_status").fetchall()
+        except (psycopg.errors.ProgrammingError, psycopg.errors.QueryCanceled) as exc:  # the code broke its own
+            detail = f"dbos.workflow_status unreadable: {str(exc).strip().splitlines()[0][:200]}"
+            return [Part("workflow_rows", False, detail)]
     parts = []
     expect = spec.expect
     if expect.workflows_name_contains is not None:

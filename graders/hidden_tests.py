@@ -8,10 +8,12 @@ they run. The outcome comes from the JUnit report and is cross-checked with pyte
 from __future__ import annotations
 
 import shutil
+import signal
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from graders.context import GradingContext
+from graders.inside import Tampered, read_inside
 from graders.verdict import Check, Reason, TestOutcome
 
 HIDDEN_DIR = ".hidden_tests"
@@ -25,6 +27,7 @@ timeout = {per_test}
 # pytest exit codes: 0 all passed, 1 some failed, 2 interrupted (collection errors), 3 internal error,
 # 4 usage error, 5 no tests collected.
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NO_TESTS = 0, 1, 2, 5
+JUNIT_LIMIT = 16 * 1024 * 1024
 
 
 def install_hidden_tests(workspace: Path, tests_dir: Path, per_test_timeout_s: int) -> Path:
@@ -54,17 +57,48 @@ def run_hidden_tests(ctx: GradingContext) -> Check:
         return Check.error("hidden_tests", Reason.TIMEOUT,
                            f"tests still running after {spec.test_timeout_s:.0f}s", duration_s=result.duration_s,
                            log=rel_log)
-    junit = ctx.workspace / junit_rel
+    if result.flooded(ctx.env.limits):
+        return Check("hidden_tests", False, reason=Reason.RESOURCE_LIMIT, detail="the tests' output reached the "
+                     f"{ctx.env.limits.file_size_mb} MB file-size limit (the graded code flooded stdout)",
+                     duration_s=result.duration_s, log=rel_log)
     code = result.exit_code
-    if not junit.exists():
+    try:  # the report sits in a folder the graded code can write: never follow what it may have planted there
+        report = read_inside(ctx.workspace, junit_rel, JUNIT_LIMIT)
+    except Tampered as exc:
+        return Check("hidden_tests", False, reason=Reason.REPORT_TAMPERED, detail=str(exc),
+                     duration_s=result.duration_s, log=rel_log)
+    if not report and _workspace_full(ctx.workspace):
+        return Check("hidden_tests", False, reason=Reason.RESOURCE_LIMIT, detail="the graded code filled its "
+                     f"{ctx.env.limits.workspace_mb} MB workspace, so pytest could not write its report",
+                     duration_s=result.duration_s, log=rel_log)
+    if report is None:
         if code in (EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NO_TESTS):
             reason, detail = Reason.NO_REPORT, f"pytest exited {code} without writing its JUnit report"
         else:
-            reason, detail = Reason.RUNNER_CRASHED, f"the test process died (exit {code}) before reporting"
+            reason, detail = Reason.RUNNER_CRASHED, f"the test process died ({_exit(code)}) before reporting"
         return Check.error("hidden_tests", reason, detail, duration_s=result.duration_s, log=rel_log)
-    outcome, errors = parse_junit(junit)
-    shutil.copy2(junit, ctx.log_dir / "junit.xml")
+    (ctx.log_dir / "junit.xml").write_bytes(report)
+    try:
+        outcome, errors = parse_junit(ctx.log_dir / "junit.xml")
+    except ET.ParseError as exc:
+        return Check("hidden_tests", False, reason=Reason.REPORT_TAMPERED, detail=f"{junit_rel}: not JUnit XML "
+                     f"({exc})", duration_s=result.duration_s, log=rel_log)
     return judge(outcome, errors, code, result.duration_s, rel_log)
+
+
+def _workspace_full(workspace: Path) -> bool:
+    return shutil.disk_usage(workspace).free < 1024 * 1024
+
+
+def _exit(code: int | None) -> str:
+    """An exit code in words: 128 + n is death by signal n (a limit's signal names the limit)."""
+    if code is not None and code > 128:
+        try:
+            name = signal.Signals(code - 128).name
+        except ValueError:
+            return f"exit {code}"
+        return f"killed by {name}" + {"SIGXCPU": " (CPU time limit)", "SIGXFSZ": " (file size limit)"}.get(name, "")
+    return f"exit {code}"
 
 
 def judge(outcome: TestOutcome, errors: int, code: int | None, duration_s: float, log: str) -> Check:

@@ -16,7 +16,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -40,6 +42,8 @@ class PostgresServer:
     started_in: Path | None = None  # our own cluster's directory, removed by stop()
     startup_s: float = 0.0
     _process: subprocess.Popen | None = field(default=None, repr=False)
+    _launch: Callable[[], subprocess.Popen] | None = field(default=None, repr=False)  # restarts our cluster
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def connect(self, dbname: str = "postgres") -> psycopg.Connection:
         return psycopg.connect(self.admin_conninfo, dbname=dbname, autocommit=True)
@@ -51,6 +55,29 @@ class PostgresServer:
             return f"postgresql://{auth}@/{dbname}?host={self.socket_dir}&port={self.port}"
         return f"postgresql://{auth}@{self.tcp_host}:{self.port}/{dbname}"
 
+    def started_at(self) -> str:
+        """When the postmaster started: a different value later means the server restarted in between."""
+        with self.connect() as conn:
+            return str(conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0])
+
+    def ensure_running(self) -> bool:
+        """Start our own cluster again (same data, socket and password) if its postmaster died; True if it
+        did. A server the user runs (``--pg-url``) is theirs to restart."""
+        with self._lock:
+            if self._launch is None or self._process is None or self._process.poll() is None:
+                return False
+            self._process.wait()
+            for _ in range(50):  # backends of the dead postmaster hold its shared memory for a moment
+                self._process = self._launch()
+                try:
+                    _wait_ready(self, self._process, self.started_in / "postgres.log", stop_on_failure=False)
+                    return True
+                except SetupError:
+                    if self._process.poll() is None:
+                        return False  # up but not answering: leave it to the caller's error
+                    time.sleep(0.2)
+            return False
+
     def stop(self) -> None:
         """Stop a cluster we started (immediate shutdown) and remove its files; no-op otherwise."""
         proc, self._process = self._process, None
@@ -61,6 +88,7 @@ class PostgresServer:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        self._launch = None
         if self.started_in is not None:
             shutil.rmtree(self.started_in, ignore_errors=True)
             self.started_in = None
@@ -159,31 +187,37 @@ def start_cluster(parent_dir: Path | None = None) -> PostgresServer:
         "shared_buffers": "128MB", "log_min_messages": "warning",
     }
     argv = [postgres, "-D", str(data)] + [f"-c{k}={v}" for k, v in settings.items()]
-    log = open(root / "postgres.log", "ab")
-    proc = subprocess.Popen(_as_owner(owner, argv), stdout=log, stderr=subprocess.STDOUT, cwd=root,
-                            start_new_session=True)
-    log.close()
+
+    def launch() -> subprocess.Popen:
+        with open(root / "postgres.log", "ab") as log:
+            return subprocess.Popen(_as_owner(owner, argv), stdout=log, stderr=subprocess.STDOUT, cwd=root,
+                                    start_new_session=True)
+
     conninfo = f"host={sock} port={port} user={ADMIN_ROLE} password={password} dbname=postgres"
-    server = PostgresServer(conninfo, sock, port, started_in=root, _process=proc)
+    server = PostgresServer(conninfo, sock, port, started_in=root, _process=launch(), _launch=launch)
+    proc = server._process
     atexit.register(server.stop)
     _wait_ready(server, proc, root / "postgres.log")
     server.startup_s = time.perf_counter() - started
     return server
 
 
-def _wait_ready(server: PostgresServer, proc: subprocess.Popen, log: Path, timeout_s: float = 30) -> None:
+def _wait_ready(server: PostgresServer, proc: subprocess.Popen, log: Path, timeout_s: float = 30,
+                stop_on_failure: bool = True) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = log.read_text(errors="replace").strip().splitlines()[-3:]
-            server.stop()
+            if stop_on_failure:
+                server.stop()
             raise SetupError(f"postgres exited at start-up: {' | '.join(tail)}")
         try:
             with server.connect():
                 return
         except psycopg.OperationalError:
             time.sleep(0.02)
-    server.stop()
+    if stop_on_failure:
+        server.stop()
     raise SetupError(f"postgres did not accept connections within {timeout_s:.0f}s (log: {log})")
 
 

@@ -5,10 +5,17 @@ the one writable workspace at ``/workspace``. No network namespace peers (TCP an
 and only the environment variables the grader passes. As root we drop to a uid of our own per slot first
 (bwrap's ``--uid`` under root is still root outside), so RLIMIT_NPROC counts only that trial's processes and
 every leftover process can be killed by uid.
+
+Every place the code can write has a size, so no trial can fill the host's disk or memory: the workspace is a
+tmpfs of ``Limits.workspace_mb`` (as root), /tmp, /run and /dev/shm are sized tmpfs, the rest of / is read-only,
+and the output log is cut to ``Limits.log_mb`` after the run (RLIMIT_FSIZE stops it at ``file_size_mb`` while
+it runs). Not bounded without cgroups: the memory of many processes together (RLIMIT_AS is per process) and
+the CPU share of a trial whose processes each start their own session.
 """
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
 import shutil
@@ -28,6 +35,8 @@ INSIDE_WORKSPACE = "/workspace"
 FIRST_SANDBOX_UID = 61000
 SANDBOX_UIDS = 1000
 UID_LOCKS = Path("/run/dbos-skill-eval/uids")
+SCRATCH_PREFIX = "dbos-eval-ws-"
+MB = 1024 * 1024
 INSTALL_HINT = "apt-get install -y bubblewrap (or pass --sandbox none to run generated code unsandboxed)"
 
 
@@ -39,6 +48,9 @@ class Limits:
     nproc: int = 256
     file_size_mb: int = 256
     open_files: int = 1024
+    workspace_mb: int = 512  # the whole workspace: a tmpfs of this size when run as root (else per file only)
+    tmp_mb: int = 256  # the private /tmp (and 16 MB each for /run and /dev/shm); the rest of / is read-only
+    log_mb: int = 4  # of a run's output, the first and last halves of this are kept
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,11 @@ class RunResult:
     exit_code: int | None  # None when killed by the wall clock
     timed_out: bool
     duration_s: float
+    output_bytes: int = 0  # what the run wrote to its log, before the log was capped
+
+    def flooded(self, limits: Limits) -> bool:
+        """The run's output reached the file-size limit (the code printed until it could not)."""
+        return self.output_bytes >= limits.file_size_mb * MB
 
 
 class Sandbox:
@@ -61,6 +78,16 @@ class Sandbox:
     @contextmanager
     def slot(self) -> Iterator[int | None]:
         yield None
+
+    @contextmanager
+    def scratch(self, limits: Limits) -> Iterator[Path]:
+        """A fresh directory to hold one check's workspace copy; removed afterwards."""
+        path = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
+        try:
+            path.chmod(0o755)
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
 
     def prepare_workspace(self, workspace: Path, uid: int | None) -> None:
         """Make the workspace writable by the sandbox user."""
@@ -105,6 +132,9 @@ class BwrapSandbox(Sandbox):
         if not self.bwrap:
             raise SetupError(f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}")
         self.as_root = os.geteuid() == 0
+        self.bounded_workspace = self.as_root and _can_mount_tmpfs()  # else the workspace is bounded per file only
+        if self.bounded_workspace:
+            sweep_scratch()
 
     @contextmanager
     def slot(self) -> Iterator[int | None]:
@@ -124,6 +154,25 @@ class BwrapSandbox(Sandbox):
             _kill_uid(uid)
             lock.close()
 
+    @contextmanager
+    def scratch(self, limits: Limits) -> Iterator[Path]:
+        """As root, the scratch directory is a tmpfs of ``limits.workspace_mb``: code that fills its workspace
+        gets ENOSPC there instead of filling the host's disk. The mount is named after our pid, so one left by
+        a killed harness is swept at the next start."""
+        if not self.bounded_workspace:
+            with super().scratch(limits) as path:
+                yield path
+            return
+        path = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+        try:
+            _mount_tmpfs(path, limits.workspace_mb)
+            try:
+                yield path
+            finally:
+                _unmount(path)
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
     def prepare_workspace(self, workspace: Path, uid: int | None) -> None:
         if self.as_root and uid is not None:
             for dirpath, dirs, files in os.walk(workspace):
@@ -141,7 +190,9 @@ class BwrapSandbox(Sandbox):
                     "--no-new-privs"]
         cmd += [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                 "--clearenv", "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
-                "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run"]
+                "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",  # every writable tmpfs has a size
+                "--size", str(16 * MB), "--tmpfs", "/dev/shm", "--size", str(limits.tmp_mb * MB), "--tmpfs", "/tmp",
+                "--size", str(16 * MB), "--tmpfs", "/run"]
         for link in ("bin", "lib", "lib64", "sbin"):
             if os.path.islink(f"/{link}"):
                 cmd += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
@@ -149,7 +200,7 @@ class BwrapSandbox(Sandbox):
             cmd += ["--ro-bind", str(path), str(path)]
         for path in self.shared:
             cmd += ["--bind", str(path), str(path)]
-        cmd += ["--bind", str(workspace), INSIDE_WORKSPACE, "--chdir", INSIDE_WORKSPACE]
+        cmd += ["--bind", str(workspace), INSIDE_WORKSPACE, "--chdir", INSIDE_WORKSPACE, "--remount-ro", "/"]
         for key, value in env.items():  # moved to an --args fd by Running: secrets stay out of `ps`
             cmd += ["--setenv", key, value]
         return cmd + ["--", *argv], {}, uid if self.as_root else None
@@ -198,10 +249,58 @@ def _args_via_fd(cmd: list[str]) -> tuple[list[str], tuple[int, ...]]:
 
 
 def _prlimit(limits: Limits) -> list[str]:
-    mb = 1024 * 1024
-    return ["prlimit", f"--as={limits.address_space_mb * mb}", f"--cpu={limits.cpu_s}",
-            f"--nproc={limits.nproc}", f"--fsize={limits.file_size_mb * mb}", f"--nofile={limits.open_files}",
+    return ["prlimit", f"--as={limits.address_space_mb * MB}", f"--cpu={limits.cpu_s}",
+            f"--nproc={limits.nproc}", f"--fsize={limits.file_size_mb * MB}", f"--nofile={limits.open_files}",
             "--core=0", "--"]
+
+
+_MS_NOSUID, _MS_NODEV, _MNT_DETACH = 2, 4, 2
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _mount_tmpfs(path: Path, size_mb: int) -> None:
+    options = f"size={size_mb}m,mode=0755".encode()
+    if _libc().mount(b"tmpfs", str(path).encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) != 0:
+        err = ctypes.get_errno()
+        raise SetupError(f"mounting a {size_mb} MB tmpfs workspace at {path} failed: {os.strerror(err)}")
+
+
+def _unmount(path: Path) -> None:
+    _libc().umount2(str(path).encode(), _MNT_DETACH)
+
+
+def _can_mount_tmpfs() -> bool:
+    probe = Path(tempfile.mkdtemp(prefix="dbos-eval-mount-probe-"))
+    try:
+        _mount_tmpfs(probe, 1)
+        _unmount(probe)
+        return True
+    except SetupError:
+        return False
+    finally:
+        probe.rmdir()
+
+
+def sweep_scratch(ours: bool = False) -> None:
+    """Unmount and remove the scratch tmpfs mounts of harness processes that died without cleaning up, and with
+    ``ours`` this process's own (on Ctrl-C, before exiting at once; a sandbox still using one keeps it until it
+    dies, which it does with us)."""
+    try:
+        mounts = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return
+    for line in mounts:
+        target = line.split()[4].replace("\\040", " ")
+        name = os.path.basename(target)
+        if not name.startswith(SCRATCH_PREFIX):
+            continue
+        pid = name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and (not os.path.exists(f"/proc/{pid}") or (ours and int(pid) == os.getpid())):
+            _unmount(Path(target))
+            shutil.rmtree(target, ignore_errors=True)
 
 
 class Running:
@@ -209,8 +308,9 @@ class Running:
 
     def __init__(self, cmd: list[str], cwd: Path, env: Mapping[str, str], limits: Limits, log: Path,
                  uid: int | None) -> None:
-        self.limits, self.uid, self.started = limits, uid, time.perf_counter()
+        self.limits, self.uid, self.started, self.log = limits, uid, time.perf_counter(), log
         self._out = open(log, "ab")  # noqa: SIM115 - closed in wait()
+        self._log_start = self._out.tell()
         cmd, fds = _args_via_fd(cmd)
         try:
             self.proc = subprocess.Popen(cmd, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=self._out,
@@ -238,7 +338,25 @@ class Running:
         finally:
             self.kill()
             self._out.close()
-        return RunResult(code, timed_out, time.perf_counter() - self.started)
+            written = _cap_log(self.log, self._log_start, self.limits.log_mb * MB)
+        return RunResult(code, timed_out, time.perf_counter() - self.started, written)
+
+
+def _cap_log(log: Path, start: int, cap: int) -> int:
+    """Keep the first and last ``cap / 2`` bytes of what a run wrote to ``log`` (code that prints gigabytes is
+    stopped by the file-size limit; this keeps the results small). Returns how much the run wrote."""
+    size = log.stat().st_size
+    if size - start <= cap:
+        return size - start
+    half = cap // 2
+    with open(log, "r+b") as f:
+        f.seek(size - half)
+        tail = f.read(half)
+        f.seek(start + half)
+        f.write(f"\n[sandbox] {size - start - 2 * half} bytes of output cut here\n".encode())
+        f.write(tail)
+        f.truncate()
+    return size - start
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -20,6 +20,8 @@ class Reason(StrEnum):
     COLLECTION_ERROR = "collection_error"  # the hidden tests could not import the generated code
     TIMEOUT = "timeout"  # the generated code ran past the task's wall-clock limit
     RUNNER_CRASHED = "runner_crashed"  # the test process died without a report (e.g. the code called os._exit)
+    REPORT_TAMPERED = "report_tampered"  # the graded code replaced the test report (a link, a device, not XML)
+    RESOURCE_LIMIT = "resource_limit"  # the graded code exhausted a sandbox limit (e.g. filled its workspace)
     NOT_DURABLE = "not_durable"
     RULE_VIOLATIONS = "rule_violations"
     NO_TESTS_RAN = "no_tests_ran"

@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from rich.console import Console
 
@@ -18,7 +19,8 @@ from harness.cli_reports import COMMANDS as REPORT_COMMANDS
 from harness.cli_reports import add_parsers as add_report_parsers
 from harness.errors import UserError
 
-SUBCOMMANDS = ("run", "tasks", "report", "check", "validate", "setup", "skill-check", "compare", "nightly", "baseline")
+SUBCOMMANDS = ("run", "tasks", "report", "check", "validate", "setup", "skill-check", "compare", "nightly", "baseline",
+               "worker")
 
 DESCRIPTION = """\
 dbos-skill-eval: does the dbos-python agent skill make coding models write better DBOS code?
@@ -42,9 +44,16 @@ examples:
   python run_eval.py report results/runs/nightly-1     # rebuild a run's report"""
 
 
+class Parser(argparse.ArgumentParser):
+    """A bad flag is a user error like any other: one line naming it, exit 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="run_eval.py", description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(prog="run_eval.py", description=DESCRIPTION, epilog=EPILOG,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("setup", help="install the system and Python packages a run needs (run this first)")
     run = sub.add_parser("run", help="run the benchmark (the default command)",
@@ -84,8 +93,27 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print the trial count and a cost estimate, then exit without calling or grading")
     run.add_argument("--no-cache", action="store_true",
                      help="ask the API again even when a cached response exists (the new one replaces it)")
+    run.add_argument("--system-db", metavar="URL", help="a Postgres database to keep the run's workflows in, so "
+                     "`worker` processes on other machines join it (default: $DBOS_EVAL_SYSTEM_DB, else a SQLite "
+                     "file under results/; --slots and --gen-concurrency then apply to every worker)")
+    run.add_argument("--workers-only", action="store_true",
+                     help="with --system-db: only enqueue and record here; workers generate and grade")
     run.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
     run.add_argument("--tasks-dir", metavar="DIR", help=argparse.SUPPRESS)
+
+    worker = sub.add_parser("worker", help="generate and grade trials of runs started with --system-db (any machine)")
+    worker.add_argument("--system-db", metavar="URL", help="the coordinator's --system-db (or $DBOS_EVAL_SYSTEM_DB)")
+    worker.add_argument("--executor-id", metavar="ID", help="this worker's DBOS executor id; restart a dead worker "
+                        "with the same id to resume its steps (default: worker-<host>-<n>, the first n free here)")
+    worker.add_argument("--skill", action="append", dest="skills", metavar="PATH",
+                        help="skill versions the runs use, repeatable (default: skill/)")
+    worker.add_argument("--pg-url", metavar="URL", help="Postgres for trial databases (default: $DBOS_EVAL_PG_URL, "
+                        "else a throwaway cluster of this worker's own)")
+    worker.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap")
+    worker.add_argument("--no-generation", action="store_true", help="grade only (no model calls here)")
+    worker.add_argument("--no-grading", action="store_true", help="generate only (no sandbox or Postgres here)")
+    worker.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
+    worker.add_argument("--tasks-dir", metavar="DIR", help=argparse.SUPPRESS)
 
     tasks = sub.add_parser("tasks", help="list the benchmark's tasks (validating them)")
     tasks.add_argument("--check", action="store_true", help="print every problem instead of the list")
@@ -104,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     for flag in ("--run-id", "--pg-url", "--results-dir", "--tasks-dir"):
         validate.add_argument(flag, metavar=flag.strip("-").split("-")[0].upper(),
                               help=argparse.SUPPRESS if flag.endswith("dir") else None)
+    validate.add_argument("--mutants", choices=("all", "first"), default="all",
+                          help="all mutants (default), or each task's first only (the fast subset CI runs)")
     validate.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap")
     validate.add_argument("--slots", type=int, metavar="N", help="trials graded at once (default: CPU count)")
 
@@ -156,13 +186,25 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
                           results_dir=args.results_dir,
                           tasks_dir=args.tasks_dir, mode=args.mode, base_url=args.base_url, max_cost=args.max_cost,
                           dry_run=args.dry_run, use_cache=not args.no_cache,
-                          params=dict(parse_param(p) for p in args.params or []))
+                          params=dict(parse_param(p) for p in args.params or []), system_db=args.system_db,
+                          workers_only=args.workers_only)
     try:
         return run_evaluation(config, console)
     except KeyboardInterrupt:
         make_console(stderr=True).print(f"Interrupted; finished trials are saved. Resume with: python run_eval.py "
                                         f"run --run-id {config.run_id} (and the same flags)", soft_wrap=True)
         return 130
+
+
+def cmd_worker(args: argparse.Namespace, console: Console) -> int:
+    from harness.config import build_worker_config
+    from harness.worker import run_worker
+
+    config = build_worker_config(system_db=args.system_db, executor_id=args.executor_id, tasks_dir=args.tasks_dir,
+                                 skills=args.skills, pg_url=args.pg_url, sandbox=args.sandbox,
+                                 results_dir=args.results_dir, generation=not args.no_generation,
+                                 grading=not args.no_grading)
+    return run_worker(config, console)
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
@@ -174,7 +216,7 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     config = build_config(run_id=args.run_id or f"validate-{default_run_id()}", models=["reference"], arms=["none"],
                           skills=None, tasks=args.tasks, epochs=1, pg_url=args.pg_url, sandbox=args.sandbox,
                           keep_dbs=False, slots=args.slots, results_dir=args.results_dir, tasks_dir=args.tasks_dir)
-    return validate(config, console, args.repeats)
+    return validate(config, console, args.repeats, args.mutants)
 
 
 def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
@@ -254,4 +296,4 @@ def cmd_skill_check(args: argparse.Namespace, console: Console) -> int:
 
 
 COMMANDS = {"run": cmd_run, "tasks": cmd_tasks, "report": cmd_report, "check": cmd_check,
-            "validate": cmd_validate, "skill-check": cmd_skill_check, **REPORT_COMMANDS}
+            "validate": cmd_validate, "skill-check": cmd_skill_check, "worker": cmd_worker, **REPORT_COMMANDS}

@@ -18,6 +18,7 @@ from harness.skills import Arm, resolve_skill_spec
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL_ENV = "DBOS_EVAL_PG_URL"
+SYSTEM_DB_ENV = "DBOS_EVAL_SYSTEM_DB"
 KEY_ENVS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
 PROVIDER_KEYS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
@@ -46,6 +47,8 @@ class RunConfig:
     dry_run: bool = False
     use_cache: bool = True  # read the response cache (responses are always written to it)
     model_settings: dict[str, ModelSettings] = field(default_factory=dict)  # real models only
+    system_db: str | None = None  # a shared Postgres system database: workers on other machines join the run
+    workers_only: bool = False  # with system_db: this process enqueues and records; workers generate and grade
 
     @property
     def response_cache_dir(self) -> Path:
@@ -64,6 +67,7 @@ class RunConfig:
             "mode": self.mode, "base_url": self.base_url, "max_cost": self.max_cost, "response_cache": self.use_cache,
             "api_keys_present": list(keys_present()),  # names only, never values
             "model_settings": {m: {"fingerprint": s.fingerprint(), **s.params} for m, s in self.model_settings.items()},
+            "system_db": redact(self.system_db) if self.system_db else None, "workers_only": self.workers_only,
         }
 
 
@@ -80,8 +84,11 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
                  keep_dbs: bool, slots: int | None, generation_concurrency: int = 8, results_dir: str | None = None,
                  tasks_dir: str | None = None, mode: str = "agent", base_url: str | None = None,
                  max_cost: float | None = None, dry_run: bool = False, use_cache: bool = True,
-                 params: dict | None = None) -> RunConfig:
+                 params: dict | None = None, system_db: str | None = None, workers_only: bool = False) -> RunConfig:
     notices = []
+    system_db = check_system_db(system_db)
+    if workers_only and not system_db:
+        raise UserError("--workers-only needs --system-db postgresql://... (the database workers join through)")
     if run_id is not None and not RUN_ID.match(run_id):
         raise UserError(f"--run-id {run_id!r}: use letters, digits, '.', '_' or '-' (at most 81 characters)")
     if epochs < 1:
@@ -129,8 +136,54 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
         results_dir=Path(results_dir) if results_dir else REPO / "results",
         cache_dir=Path(os.environ.get("DBOS_EVAL_CACHE_DIR") or default_cache_dir()),
         notices=tuple(notices), mode=mode, base_url=base_url, max_cost=max_cost, dry_run=dry_run,
-        use_cache=use_cache, model_settings=settings,
+        use_cache=use_cache, model_settings=settings, system_db=system_db, workers_only=workers_only,
     )
+
+
+def check_system_db(url: str | None) -> str | None:
+    """``--system-db``: the Postgres database DBOS keeps workflows in, shared by a run's coordinator and its
+    workers (``$DBOS_EVAL_SYSTEM_DB`` when not given)."""
+    url = url or os.environ.get(SYSTEM_DB_ENV) or None
+    if url and not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        raise UserError(f"--system-db {url.split('://')[0]}://...: not a postgresql:// URL (workers on other "
+                        "machines must reach it; the default SQLite file is for one machine)")
+    return url
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """``python run_eval.py worker``: what one worker process needs to generate and grade any run's trials."""
+
+    system_db: str
+    executor_id: str | None
+    tasks_dir: Path
+    skills: tuple[Path, ...]
+    pg_url: str | None
+    sandbox: str
+    keep_dbs: bool
+    results_dir: Path  # the worker's scratch (trial files, response cache); results travel to the coordinator
+    cache_dir: Path
+    generation: bool = True
+    grading: bool = True
+
+
+def build_worker_config(*, system_db: str | None, executor_id: str | None, tasks_dir: str | None,
+                        skills: list[str] | None, pg_url: str | None, sandbox: str, results_dir: str | None,
+                        generation: bool = True, grading: bool = True) -> WorkerConfig:
+    from graders.runtime import default_cache_dir
+
+    url = check_system_db(system_db)
+    if not url:
+        raise UserError("worker: --system-db postgresql://... is required (the coordinator's `run --system-db`)")
+    if executor_id is not None and not RUN_ID.match(executor_id):
+        raise UserError(f"--executor-id {executor_id!r}: use letters, digits, '.', '_' or '-'")
+    if not generation and not grading:
+        raise UserError("worker: --no-generation and --no-grading together leave it nothing to do")
+    results = Path(results_dir) if results_dir else REPO / "results" / "worker"
+    skill_paths = tuple(resolve_skill_spec(s, results / "cache", REPO) for s in (skills or [str(REPO / "skill")]))
+    return WorkerConfig(url, executor_id, Path(tasks_dir) if tasks_dir else REPO / "tasks", skill_paths,
+                        pg_url or os.environ.get(PG_URL_ENV) or None, sandbox, False, results,
+                        Path(os.environ.get("DBOS_EVAL_CACHE_DIR") or default_cache_dir()), generation, grading)
 
 
 def model_settings(models: list[str], mode: str, base_url: str | None, params: dict) -> dict[str, ModelSettings]:

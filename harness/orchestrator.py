@@ -27,7 +27,8 @@ from harness.records import build_record, generation_failed, harness_failed
 from harness.results import RunDir
 from harness.skills import SkillVersion
 from harness.tasks import Task
-from harness.trials import Trial
+from harness.transport import pack, read_workspace, unpack
+from harness.trials import Trial, task_hash
 
 TRIAL_QUEUE = "trials"  # parents: one per trial, mostly waiting on their children
 GENERATION_QUEUE = "generation"  # I/O-bound model calls: many at once
@@ -37,11 +38,36 @@ GRADE_ATTEMPTS = 2  # an infra error while grading is retried once before it is 
 
 @dataclass
 class RunState:
-    run_dir: RunDir
+    run_dir: RunDir | None  # None on a worker, which keeps trial files in ``scratch`` and ships them back
     tasks: dict[str, Task]
     skills: dict[str, SkillVersion]  # by hash
-    grading: GradingEnvironment
+    grading: GradingEnvironment | None  # None on a coordinator that leaves grading to workers
     models: dict[str, Any] = field(default_factory=dict)  # model id -> Model, built once per run (shared clients)
+    model_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # real models' mode and parameters
+    scratch: Path | None = None  # trial files of other runs (a worker's, or another coordinator's trials)
+    build_model: Callable[[dict[str, Any]], Any] | None = None  # a worker builds the models its trials need
+    _hashes: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def trial_dir(self, trial: dict[str, Any]) -> Path:
+        if self.run_dir is not None and trial.get("run_id", self.run_dir.run_id) == self.run_dir.run_id:
+            return self.run_dir.trial_dir(trial["trial_id"])
+        run_id = trial.get("run_id", "unknown-run")
+        return (self.scratch or Path("results") / "worker") / "runs" / run_id / "trials" / trial["trial_id"]
+
+    def task(self, trial: dict[str, Any]) -> Task:
+        """The trial's task, checked to be the coordinator's version of it (a worker loads its own copy)."""
+        task = self.tasks.get(trial["task_id"])
+        if task is not None and task.id not in self._hashes:
+            self._hashes[task.id] = task_hash(task)
+        if task is None or (trial.get("task_hash") and self._hashes[task.id] != trial["task_hash"]):
+            raise LookupError(f"this executor's tasks/{trial['task_id']} is missing or differs from the "
+                              "coordinator's: give it the same checkout (and --tasks-dir)")
+        return task
+
+    def model(self, trial: dict[str, Any]) -> Any:
+        if trial["model"] not in self.models and self.build_model is not None:
+            self.models[trial["model"]] = self.build_model(trial)
+        return self.models.get(trial["model"])
 
 
 _state: RunState | None = None
@@ -60,32 +86,56 @@ def note_step(trial_dir: Path, event: str) -> None:
         log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} pid={os.getpid()} {event}\n")
 
 
+def _remote(trial: dict[str, Any]) -> bool:
+    """This step runs on another executor than the trial's coordinator: its files must travel back."""
+    return trial.get("coordinator", DBOS.executor_id) != DBOS.executor_id
+
+
 @DBOS.step()
 def generate_step(trial: dict[str, Any]) -> dict[str, Any]:
     state = _current()
     t = Trial.from_dict(trial)
     skill = state.skills.get(t.skill_hash) if t.skill_hash else None
-    note_step(state.run_dir.trial_dir(t.trial_id), "generate")
+    trial_dir = state.trial_dir(trial)
+    note_step(trial_dir, "generate")
     try:
-        return generate_trial(t, state.tasks[t.task_id], skill, state.run_dir.trial_dir(t.trial_id),
-                              state.models.get(t.model))
-    except Exception as exc:  # an adapter's bug is ours, not the model's
+        if t.skill_hash and skill is None:
+            raise LookupError(f"this executor lacks skill {t.skill_label} ({t.skill_hash[:12]}): pass it --skill")
+        summary = generate_trial(t, state.task(trial), skill, trial_dir, state.model(trial))
+    except Exception as exc:  # an adapter's bug (or a worker missing what the trial needs) is ours, not the model's
         return {"error": f"{type(exc).__name__}: {exc}", "error_kind": "infra_error", "usage": {},
                 "traceback": traceback.format_exc(), "duration_s": 0.0}
+    summary["workspace"] = read_workspace(trial_dir / "files")  # grading may run on another machine
+    if _remote(trial):
+        summary["shipped"] = pack(trial_dir, ["transcript.json"])
+    return summary
 
 
 @DBOS.step()
-def grade_step(trial: dict[str, Any], attempt: int) -> dict[str, Any]:
+def grade_step(trial: dict[str, Any], attempt: int, workspace: dict[str, str] | None = None) -> dict[str, Any]:
     state = _current()
     t = Trial.from_dict(trial)
-    trial_dir = state.run_dir.trial_dir(t.trial_id)
+    trial_dir = state.trial_dir(trial)
     log_dir = trial_dir / "logs" if attempt == 1 else trial_dir / f"logs.attempt{attempt}"
     note_step(trial_dir, f"grade attempt={attempt}")
     try:
-        verdict = graders.grade(trial_dir / "files", state.tasks[t.task_id].grading, state.grading, log_dir, t.key)
+        if workspace is not None and not (trial_dir / "files").is_dir():  # generated on another machine
+            unpack(trial_dir / "files", workspace)
+        if state.grading is None:
+            raise RuntimeError("this executor does not grade (a coordinator started with --workers-only)")
+        verdict = graders.grade(trial_dir / "files", state.task(trial).grading, state.grading, log_dir, t.key)
     except Exception as exc:
         return harness_failed("grading", f"{type(exc).__name__}: {exc}")
-    return verdict.to_dict()
+    result = verdict.to_dict()
+    if _remote(trial):
+        result["shipped"] = pack(trial_dir, [log_dir.name])
+    return result
+
+
+@DBOS.step()
+def store_step(trial: dict[str, Any], shipped: dict[str, str]) -> None:
+    """Files a step on another machine produced, into this run's trial folder."""
+    unpack(_current().trial_dir(trial), shipped)
 
 
 @DBOS.step()
@@ -99,22 +149,29 @@ def generate_workflow(trial: dict[str, Any]) -> dict[str, Any]:
 
 
 @DBOS.workflow()
-def grade_workflow(trial: dict[str, Any], attempt: int) -> dict[str, Any]:
-    return grade_step(trial, attempt)
+def grade_workflow(trial: dict[str, Any], attempt: int, workspace: dict[str, str] | None = None) -> dict[str, Any]:
+    return grade_step(trial, attempt, workspace)
 
 
 @DBOS.workflow()
 def trial_workflow(trial: dict[str, Any]) -> dict[str, Any]:
     """Generation and grading run as child workflows on their own queues, so slow model calls never idle
-    the graders and a grading backlog never holds up generation."""
+    the graders and a grading backlog never holds up generation. Either may run on another machine (a
+    ``worker``): its files then come back in its output and are stored here before the trial is recorded."""
     generation = DBOS.enqueue_workflow(GENERATION_QUEUE, generate_workflow, trial).get_result()
+    if generation.get("shipped"):
+        store_step(trial, {**generation["shipped"],
+                           **{f"files/{k}": v for k, v in generation.get("workspace", {}).items()}})
     attempts = 0
     if generation.get("error_kind"):
         verdict = generation_failed(generation)
     else:
         for attempt in range(1, GRADE_ATTEMPTS + 1):
             attempts = attempt
-            verdict = DBOS.enqueue_workflow(GRADING_QUEUE, grade_workflow, trial, attempt).get_result()
+            verdict = DBOS.enqueue_workflow(GRADING_QUEUE, grade_workflow, trial, attempt,
+                                            generation.get("workspace")).get_result()
+            if verdict.get("shipped"):
+                store_step(trial, verdict.pop("shipped"))
             if verdict["status"] != Status.INFRA_ERROR:
                 break
     record = build_record(trial, generation, verdict, attempts)
@@ -122,34 +179,63 @@ def trial_workflow(trial: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def launch(system_db: str, slots: int, generation_concurrency: int) -> None:
-    """Configure and launch DBOS for the harness itself, then register its queues (3.x: after launch)."""
+def launch(system_db: str, slots: int, generation_concurrency: int, *, executor_id: str | None = None,
+           listen: list[str] | None = None, trial_queue: str | None = TRIAL_QUEUE) -> None:
+    """Configure and launch DBOS for the harness itself, then register its queues (3.x: after launch).
+
+    Queue concurrency lives in the system database and is per executor: in a distributed run every process
+    (the coordinator and each worker) grades up to ``slots`` trials and makes ``generation_concurrency``
+    model calls at once. ``listen`` limits which queues this process takes work from; ``trial_queue`` None
+    (a worker) registers nothing and uses what the coordinators registered."""
     config: DBOSConfig = {
         "name": "dbos-skill-eval",
         "system_database_url": system_db,
         "application_version": __version__,
         "log_level": "WARNING",
     }
+    if executor_id:
+        config["executor_id"] = executor_id
     DBOS(config=config)
+    if listen is not None:
+        DBOS.listen_queues(listen)
     DBOS.launch()
-    queues = {TRIAL_QUEUE: 2 * (generation_concurrency + slots), GENERATION_QUEUE: generation_concurrency,
+    if trial_queue is None:
+        return
+    queues = {trial_queue: 2 * (generation_concurrency + slots), GENERATION_QUEUE: generation_concurrency,
               GRADING_QUEUE: slots}
     for name, concurrency in queues.items():
         DBOS.register_queue(name, worker_concurrency=concurrency, polling_interval_sec=0.2,
                             on_conflict="always_update")
 
 
-def run(state: RunState, trials: list[Trial], system_db: str, slots: int, generation_concurrency: int,
-        progress: Callable[[int, int], None], budget: Callable[[set[str]], Budget] | None = None
-        ) -> list[dict[str, Any]]:
-    """Enqueue every trial (idempotently, by workflow id) and wait for all of them; returns the records. With a
-    ``budget`` (built from the trial keys already recorded), a trial is enqueued only when the budget admits it;
-    once it stops admitting, the trials in flight finish and the rest are left for a later run."""
+def serve(state: RunState, system_db: str, executor_id: str, generation: bool = True, grading: bool = True) -> None:
+    """A worker: take generation and grading work of any run from the shared system database."""
     global _state
     _state = state
-    launch(system_db, slots, generation_concurrency)
+    listen = [q for q, on in ((GENERATION_QUEUE, generation), (GRADING_QUEUE, grading)) if on]
+    launch(system_db, 0, 0, executor_id=executor_id, listen=listen, trial_queue=None)
+
+
+def run(state: RunState, trials: list[Trial], system_db: str, slots: int, generation_concurrency: int,
+        progress: Callable[[int, int], None], budget: Callable[[set[str]], Budget] | None = None,
+        distributed: bool = False, workers_only: bool = False) -> list[dict[str, Any]]:
+    """Enqueue every trial (idempotently, by workflow id) and wait for all of them; returns the records. With a
+    ``budget`` (built from the trial keys already recorded), a trial is enqueued only when the budget admits it;
+    once it stops admitting, the trials in flight finish and the rest are left for a later run.
+
+    ``distributed`` (a shared Postgres system database): the coordinator has an executor id and a trial queue
+    of its own run (``run-<id>``, ``trials-<id>``: coordinators of other runs never take its trials, and a
+    rerun recovers them), and ``workers_only`` leaves generation and grading to workers."""
+    global _state
+    _state = state
+    run_id = state.run_dir.run_id
+    trial_queue = f"{TRIAL_QUEUE}-{run_id}" if distributed else TRIAL_QUEUE
+    listen = None if not distributed else [trial_queue] + ([] if workers_only else [GENERATION_QUEUE, GRADING_QUEUE])
+    launch(system_db, slots, generation_concurrency, executor_id=f"run-{run_id}" if distributed else None,
+           listen=listen, trial_queue=trial_queue)
     try:
-        prefix = f"{state.run_dir.run_id}:"
+        prefix = f"{run_id}:"
+        extra = {"run_id": run_id, "coordinator": DBOS.executor_id}
         ids = workflow_ids(state.run_dir, trials)
         gate = budget({r["key"] for r in state.run_dir.records()}) if budget else None
         waiting, enqueued = list(trials), set()
@@ -159,8 +245,10 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
             while waiting and (gate is None or gate.admit(waiting[0].key, records)):
                 trial = waiting.pop(0)
                 workflow_id = ids[trial.key]
+                params = {"model_params": state.model_params[trial.model]} if trial.model in state.model_params else {}
                 with SetWorkflowID(workflow_id):
-                    DBOS.enqueue_workflow(TRIAL_QUEUE, trial_workflow, {**trial.to_dict(), "workflow_id": workflow_id})
+                    DBOS.enqueue_workflow(trial_queue, trial_workflow, {**trial.to_dict(), "workflow_id": workflow_id,
+                                                                        **extra, **params})
                 enqueued.add(workflow_id)
             rows = DBOS.list_workflows(workflow_id_prefix=prefix, load_input=False, load_output=False)
             finished = {w.workflow_id for w in rows if w.status not in ("PENDING", "ENQUEUED", "DELAYED")}
@@ -171,8 +259,13 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
                 break  # over budget and nothing in flight: the waiting trials are left for a later run
             time.sleep(0.3)
         by_id = {ids[t.key]: t for t in trials}
-        for w in rows:  # a workflow that raised is a harness bug: keep it visible as an infra error
-            if w.workflow_id in enqueued and w.status != "SUCCESS":
+        recorded = {r["key"] for r in state.run_dir.records()}
+        for w in rows:
+            if w.workflow_id not in enqueued or by_id[w.workflow_id].key in recorded:
+                continue
+            if w.status == "SUCCESS":  # finished, but its record was lost (e.g. trials.jsonl cut): the output has it
+                state.run_dir.append_record(DBOS.retrieve_workflow(w.workflow_id).get_result())
+            else:  # a workflow that raised is a harness bug: keep it visible as an infra error
                 trial = {**by_id[w.workflow_id].to_dict(), "workflow_id": w.workflow_id}
                 state.run_dir.append_record(build_record(trial, {}, harness_failed("workflow", str(w.error)), 0))
     finally:

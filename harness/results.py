@@ -68,11 +68,27 @@ class RunDir:
             if record["trial_id"] in {r["trial_id"] for r in self.records()}:
                 return False
             self.root.mkdir(parents=True, exist_ok=True)
+            self._drop_torn_tail()
             with self.trials_path.open("a") as out:
                 out.write(json.dumps(record, default=str) + "\n")
                 out.flush()
                 os.fsync(out.fileno())
             return True
+
+    def _drop_torn_tail(self) -> None:
+        """A run killed mid-append leaves a last line without its newline; appending after it would glue the
+        next record onto it and lose both. The torn record's step never completed, so it is written again."""
+        if not self.trials_path.exists():
+            return
+        with self.trials_path.open("rb+") as f:
+            size = f.seek(0, os.SEEK_END)
+            if size == 0:
+                return
+            f.seek(size - 1)
+            if f.read(1) == b"\n":
+                return
+            f.seek(0)
+            f.truncate(f.read().rfind(b"\n") + 1)
 
     def drop_records(self, keys: set[str]) -> None:
         """Remove the records of these trial keys (to retry them); the rest is rewritten atomically."""
@@ -96,7 +112,8 @@ class RunDir:
                 out.append(json.loads(line))
             except json.JSONDecodeError:
                 if n != len(self.trials_path.read_text().splitlines()):
-                    raise UserError(f"{self.trials_path}:{n}: not valid JSON") from None
+                    raise UserError(f"{self.trials_path}:{n}: not valid JSON (repair or delete that line; "
+                                    "every other record is kept)") from None
         return out
 
     @staticmethod

@@ -9,16 +9,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from graders import GradingEnvironment
 from graders.databases import DatabaseFactory
-from graders.postgres import connect_server, start_cluster
+from graders.postgres import connect_server, redact, start_cluster
 from graders.runtime import ensure_runtime
-from graders.sandbox import make_sandbox
+from graders.sandbox import make_sandbox, sweep_scratch
 from harness import orchestrator
 from harness.budget import Budget, prior_estimates
-from harness.config import RunConfig
+from harness.config import RunConfig, WorkerConfig
 from harness.errors import UserError
 from harness.models import Model, make_model
 from harness.models.cache import ResponseCache
@@ -31,10 +31,14 @@ from harness.trials import Trial, expand
 
 
 @contextmanager
-def grading_environment(config: RunConfig, console: Console) -> Iterator[GradingEnvironment]:
-    """Sandbox check first (fails fastest), then the runtime venv, then Postgres and its template."""
+def grading_environment(config: RunConfig | WorkerConfig, console: Console) -> Iterator[GradingEnvironment | None]:
+    """Sandbox check first (fails fastest), then the runtime venv, then Postgres and its template. None for a
+    coordinator that leaves grading to workers (``--workers-only``)."""
     from graders.sandbox import BwrapSandbox
 
+    if getattr(config, "workers_only", False):
+        yield None
+        return
     if config.sandbox == "bwrap":
         BwrapSandbox()  # raises with the install command when bubblewrap is missing
     with console.status("Preparing the grading runtime (first time: about 30 s)..."):
@@ -75,6 +79,7 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
     for notice in config.notices:
         console.print(notice, soft_wrap=True)
     run_dir = RunDir(config.results_dir, config.run_id)
+    run_dir.records()  # a damaged trials.jsonl of a run being resumed stops us here, before anything starts
     console.print(f"Run [bold]{config.run_id}[/]: {len(trials)} trials ({len(tasks)} tasks x "
                   f"{len(config.models)} model(s) x arms x {config.epochs} epoch(s)); output in {run_dir.root}")
     prices = load_prices()
@@ -144,13 +149,15 @@ def print_estimate(console: Console, run_dir: RunDir, trials: list[Trial], estim
 
 
 @contextmanager
-def stop_hard_on_interrupt(env: GradingEnvironment, run_dir: RunDir) -> Iterator[None]:
+def stop_hard_on_interrupt(env: GradingEnvironment | None, run_dir: RunDir) -> Iterator[None]:
     """Ctrl-C (or SIGTERM) is a clean crash: stop Postgres, then exit at once. Steps in flight are never
     checkpointed, so resuming re-runs exactly them; sandboxes die with us (parent-death signal)."""
     try:
         yield
     except KeyboardInterrupt:
-        env.server.stop()
+        if env is not None:
+            env.server.stop()
+            sweep_scratch(ours=True)
         print(f"\nInterrupted; finished trials are saved in {run_dir.root}. Resume with: python run_eval.py run "
               f"--run-id {run_dir.run_id} (and the same flags)", file=sys.stderr, flush=True)
         os._exit(130)
@@ -162,13 +169,57 @@ def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Ta
     """Grade ``trials`` through the DBOS orchestrator with a live progress bar; returns their records."""
     with grading_environment(config, console) as env:
         run_dir.write_manifest({**config.manifest(), "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                                "trials": len(trials), "dbos_runtime": env.runtime.dbos_version,
+                                "trials": len(trials), "dbos_runtime": env.runtime.dbos_version if env else None,
                                 "skill_hashes": {s.label: s.hash for s in skills}})
+        params = {m: {"mode": s.mode, "params": s.params} for m, s in config.model_settings.items()}
         state = orchestrator.RunState(run_dir, {t.id: t for t in tasks}, {s.hash: s for s in skills}, env,
-                                      models or {})
-        columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=False) as bar, stop_hard_on_interrupt(env, run_dir):
-            job = bar.add_task("trials", total=len(trials))
-            return orchestrator.run(state, trials, orchestrator.system_db_url(config.results_dir), config.slots,
-                                    config.generation_concurrency,
-                                    lambda done, total: bar.update(job, completed=done, total=total), budget)
+                                      models or {}, params, scratch=config.results_dir / "worker")
+        system_db = config.system_db or orchestrator.system_db_url(config.results_dir)
+        if config.system_db:
+            console.print(f"Workers join with: python run_eval.py worker --system-db {redact(system_db)}"
+                          + (" (this process only enqueues and records)" if config.workers_only else ""),
+                          soft_wrap=True, highlight=False)
+        with RunProgress(console, run_dir, trials) as progress, stop_hard_on_interrupt(env, run_dir):
+            return orchestrator.run(state, trials, system_db, config.slots, config.generation_concurrency,
+                                    progress.update, budget, distributed=config.system_db is not None,
+                                    workers_only=config.workers_only)
+
+
+class RunProgress:
+    """The live display: trials done of all, passes per arm so far, what the model calls cost so far, and the
+    time left (estimated from this session's pace, so trials a resumed run finds done do not skew it)."""
+
+    def __init__(self, console: Console, run_dir: RunDir, trials: list[Trial]) -> None:
+        self.run_dir, self.keys, self.done = run_dir, {t.key for t in trials}, -1
+        columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[summary]}"),
+                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        self.bar = Progress(*columns, console=console, transient=False, speed_estimate_period=600)
+        self.job = self.bar.add_task("trials", total=len(trials), summary="")
+
+    def __enter__(self) -> RunProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)
+
+    def update(self, done: int, total: int) -> None:
+        if done == self.done:
+            return
+        if self.done < 0:  # the first count includes what earlier sessions finished: not this session's pace
+            self.bar.reset(self.job, total=total, completed=done)
+        self.done = done
+        self.bar.update(self.job, completed=done, total=total, summary=self.summary())
+
+    def summary(self) -> str:
+        records = [r for r in self.run_dir.records() if r["key"] in self.keys]
+        arms: dict[str, list[int]] = {}
+        for record in records:
+            tally = arms.setdefault(record["arm"], [0, 0])
+            tally[0] += bool(record["passed"])
+            tally[1] += 1
+        infra = sum(1 for r in records if r["status"] == "infra_error")
+        spent = sum((r.get("usage") or {}).get("spent_usd", 0.0) for r in records)
+        parts = [f"{arm} {p}/{n} passed" for arm, (p, n) in sorted(arms.items())]
+        parts += [f"[yellow]{infra} infra[/]"] if infra else []
+        return " · ".join(parts + [f"${spent:.2f}"])

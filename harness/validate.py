@@ -28,13 +28,18 @@ class MutantResult:
     problems: tuple[str, ...]  # how it was not caught as declared
 
 
-def validation_trials(tasks: list[Task], repeats: int) -> list[Trial]:
+def chosen_mutants(task: Task, which: str) -> tuple[Mutant, ...]:
+    """``all`` of a task's mutants, or only the ``first`` (by name): the fast subset CI runs."""
+    return task.mutants if which == "all" else task.mutants[:1]
+
+
+def validation_trials(tasks: list[Task], repeats: int, mutants: str = "all") -> list[Trial]:
     trials = []
     for task in tasks:
         digest = task_hash(task)
         for epoch in range(1, repeats + 1):
             trials.append(Trial(task.id, task.category, "reference", "none", None, None, epoch, digest))
-        for mutant in task.mutants:
+        for mutant in chosen_mutants(task, mutants):
             trials.append(Trial(task.id, task.category, f"mutant:{mutant.name}", "none", None, None, 1, digest))
     return trials
 
@@ -63,12 +68,13 @@ def judge_mutant(task: Task, mutant: Mutant, record: dict[str, Any]) -> MutantRe
     return MutantResult(task.id, mutant.name, caught, tuple(problems))
 
 
-def validate(config: RunConfig, console: Console, repeats: int) -> int:
+def validate(config: RunConfig, console: Console, repeats: int, mutants: str = "all") -> int:
     tasks = load_tasks(config.tasks_dir, config.task_patterns)
-    trials = validation_trials(tasks, repeats)
+    trials = validation_trials(tasks, repeats, mutants)
     run_dir = RunDir(config.results_dir, config.run_id)
     console.print(f"Validating {len(tasks)} tasks: each reference {repeats}x and "
-                  f"{sum(len(t.mutants) for t in tasks)} mutants ({len(trials)} trials); output in {run_dir.root}")
+                  f"{sum(len(chosen_mutants(t, mutants)) for t in tasks)} mutants ({len(trials)} trials); "
+                  f"output in {run_dir.root}")
     records = {(r["task_id"], r["model"], r["epoch"]): r for r in execute(config, console, run_dir, tasks, [], trials)}
     table = Table(title="validate")
     for col in ("task", "reference", "mutant", "caught by", "problem"):
@@ -80,7 +86,7 @@ def validate(config: RunConfig, console: Console, repeats: int) -> int:
         passes = sum(1 for r in refs if not judge_reference(r))
         bad += bool(ref_problems)
         first = True
-        for mutant in task.mutants or [None]:
+        for mutant in chosen_mutants(task, mutants) or [None]:
             result = judge_mutant(task, mutant, records[(task.id, f"mutant:{mutant.name}", 1)]) if mutant else None
             bad += bool(result and result.problems)
             problem = "; ".join((ref_problems if first else []) + list(result.problems if result else []))
@@ -90,7 +96,8 @@ def validate(config: RunConfig, console: Console, repeats: int) -> int:
             first = False
     console.print(table)
     verdict = "[green]valid[/]" if not bad else f"[red]{bad} problem(s)[/]"
-    console.print(f"Benchmark {verdict}: {len(tasks)} tasks, {sum(len(t.mutants) for t in tasks)} mutants.")
+    console.print(f"Benchmark {verdict}: {len(tasks)} tasks, {sum(len(chosen_mutants(t, mutants)) for t in tasks)} "
+                  f"mutants ({mutants}).")
     return 1 if bad else 0
 
 

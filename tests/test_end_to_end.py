@@ -127,3 +127,5 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path, needs_grading):
     time.sleep(0.5)
     assert not [p for p in ours if alive(p)], "the run's Postgres outlived it"
     assert not [p for p in sandboxes if alive(p)], "a sandbox outlived the run"
+    mounts = Path("/proc/self/mountinfo").read_text()
+    assert f"dbos-eval-ws-{proc.pid}-" not in mounts, "a workspace tmpfs of the run outlived it"

@@ -1,0 +1,104 @@
+"""``python run_eval.py worker --system-db URL``: one more machine (or process) working on runs' trials.
+
+A coordinator (``run --system-db URL``) enqueues one workflow per trial on its own queue and records the
+results; the generation and grading child workflows go on the shared ``generation`` and ``grading`` queues,
+which every worker pointed at the same Postgres system database takes work from through DBOS. A worker
+builds its own grading environment (runtime venv, sandbox, its own throwaway Postgres for trial databases),
+loads the tasks and skills of its own checkout (a trial whose task or skill differs from the coordinator's,
+by content hash, becomes an infra error naming it), and sends its files back in the steps' outputs
+(``harness/transport.py``). It runs until Ctrl-C or SIGTERM.
+
+Executor ids: a worker's unfinished steps stay PENDING under its executor id and are recovered when a process
+with that id starts again. The default id, ``worker-<host>-<n>`` with the first ``n`` free on this machine, makes
+a restarted worker pick up where it died.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+
+from graders.postgres import redact
+from graders.sandbox import sweep_scratch
+from harness import orchestrator
+from harness.config import WorkerConfig
+from harness.errors import UserError
+from harness.models import ModelSettings, make_model, parse_model_id
+from harness.models.cache import ResponseCache
+from harness.skills import load_skill
+from harness.tasks import load_tasks
+
+
+def claim_executor_id(lock_dir: Path) -> tuple[str, IO[str]]:
+    """``worker-<host>-<n>``, the lowest ``n`` no live worker on this machine holds (a file lock)."""
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    host = "".join(c if c.isalnum() or c in "-." else "-" for c in socket.gethostname()) or "host"
+    for n in range(1, 1000):
+        lock = open(lock_dir / f"worker-{n}.lock", "w")  # noqa: SIM115 - held for the worker's life
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return f"worker-{host}-{n}", lock
+        except BlockingIOError:
+            lock.close()
+    raise UserError(f"no free worker number on this machine (locks in {lock_dir})")
+
+
+def model_builder(config: WorkerConfig) -> Any:
+    """Builds, once per model id, the adapter a trial names, with the coordinator's mode and parameters."""
+    cache = ResponseCache(config.results_dir / "cache" / "responses")
+    lock = threading.Lock()
+
+    def build(trial: dict[str, Any]) -> Any:
+        with lock:
+            spec = trial.get("model_params")
+            settings = None
+            if spec:
+                kind, name = parse_model_id(trial["model"])
+                settings = ModelSettings(trial["model"], kind, name, spec["mode"], spec["params"])
+                if trial.get("settings") and settings.fingerprint() != trial["settings"]:
+                    raise LookupError(f"{trial['model']}: parameters differ from the coordinator's")
+            return make_model(trial["model"], settings, cache=cache, results_dir=config.results_dir)
+
+    return build
+
+
+def run_worker(config: WorkerConfig, console: Console) -> int:
+    from harness.runner import grading_environment
+
+    tasks = {t.id: t for t in load_tasks(config.tasks_dir)}
+    skills = {s.hash: s for s in (load_skill(p) for p in config.skills)}
+    lock = None
+    executor_id = config.executor_id
+    if executor_id is None:
+        executor_id, lock = claim_executor_id(config.cache_dir / "executors")  # machine-wide
+    env_cm = grading_environment(config, console) if config.grading else None
+    env = env_cm.__enter__() if env_cm else None
+    try:
+        state = orchestrator.RunState(None, tasks, skills, env, scratch=config.results_dir / executor_id,
+                                      build_model=model_builder(config))
+        orchestrator.serve(state, config.system_db, executor_id, config.generation, config.grading)
+        work = " and ".join(w for w, on in (("generating", config.generation), ("grading", config.grading)) if on)
+        console.print(f"Worker [bold]{executor_id}[/] {work} for runs in {redact(config.system_db)} "
+                      f"({len(tasks)} tasks, {len(skills)} skill version(s)); Ctrl-C to stop", soft_wrap=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        if env is not None:
+            env.server.stop()
+            sweep_scratch(ours=True)
+        print(f"\nWorker {executor_id} stopped; steps it was running resume when a worker with "
+              f"--executor-id {executor_id} starts again.", file=sys.stderr, flush=True)
+        os._exit(130)  # like the coordinator: steps in flight are not checkpointed, so nothing is lost
+    finally:
+        if env_cm is not None:
+            env_cm.__exit__(None, None, None)
+        if lock is not None:
+            lock.close()
