@@ -240,6 +240,7 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
         gate = budget({r["key"] for r in state.run_dir.records()}) if budget else None
         waiting, enqueued = list(trials), set()
         wanted = set(ids.values())
+        finished_before = {w.workflow_id for w in _trial_workflows(prefix) if w.status not in UNFINISHED}
         while True:
             records = {r["key"]: r for r in state.run_dir.records()} if gate else {}
             while waiting and (gate is None or gate.admit(waiting[0].key, records)):
@@ -250,8 +251,8 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
                     DBOS.enqueue_workflow(trial_queue, trial_workflow, {**trial.to_dict(), "workflow_id": workflow_id,
                                                                         **extra, **params})
                 enqueued.add(workflow_id)
-            rows = DBOS.list_workflows(workflow_id_prefix=prefix, load_input=False, load_output=False)
-            finished = {w.workflow_id for w in rows if w.status not in ("PENDING", "ENQUEUED", "DELAYED")}
+            active = {w.workflow_id for w in _trial_workflows(prefix, UNFINISHED)}  # only what is in flight:
+            finished = (finished_before | enqueued) - active  # listing every workflow each poll costs O(trials)
             progress(len(finished & wanted), len(wanted))
             if enqueued <= finished and not waiting:
                 break
@@ -260,7 +261,7 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
             time.sleep(0.3)
         by_id = {ids[t.key]: t for t in trials}
         recorded = {r["key"] for r in state.run_dir.records()}
-        for w in rows:
+        for w in _trial_workflows(prefix):
             if w.workflow_id not in enqueued or by_id[w.workflow_id].key in recorded:
                 continue
             if w.status == "SUCCESS":  # finished, but its record was lost (e.g. trials.jsonl cut): the output has it
@@ -273,6 +274,15 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
         _state = None
     keys = {t.key for t in trials}
     return [r for r in state.run_dir.records() if r["key"] in keys]
+
+
+UNFINISHED = ("PENDING", "ENQUEUED", "DELAYED")
+
+
+def _trial_workflows(prefix: str, status: tuple[str, ...] | None = None) -> list[Any]:
+    """The run's trial workflows (not their generation and grading children), optionally of some statuses."""
+    return DBOS.list_workflows(workflow_id_prefix=prefix, has_parent=False, status=list(status) if status else None,
+                               load_input=False, load_output=False)
 
 
 def workflow_ids(run_dir: RunDir, trials: list[Trial]) -> dict[str, str]:
