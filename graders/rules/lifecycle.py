@@ -68,7 +68,7 @@ def no_launch(program: Program) -> Iterator[Violation]:
     for entry in entry_modules(program):
         modules = program.closure(entry)
         scopes = [s for m in modules for s in m.scopes]
-        if any(_may_launch(s, c) for s in scopes for c in s.calls()):
+        if _program_launches(scopes) or _launched_by_importer(program, entry):
             continue
         configures = [(s.module, c) for s in scopes for c in s.calls() if is_configure(s, c)]
         if configures:
@@ -78,6 +78,25 @@ def no_launch(program: Program) -> Iterator[Violation]:
             guard = next(s for s in entry.tree.body if is_main_guard(s))
             yield violation("lifecycle-no-launch", entry.path, guard.lineno,
                             message.format(what="used by workflows run from `__main__`"))
+
+
+def _program_launches(scopes: list[Scope]) -> bool:
+    return any(_may_launch(s, c) for s in scopes for c in s.calls())
+
+
+def _launched_by_importer(program: Program, entry: Module) -> bool:
+    """A setup module (module-level `DBOS(config=...)` or web app, no `__main__` of its own) is part of the
+    program of every workspace module that imports it: launching there (in `main()`, a lifespan, a startup
+    hook) launches it. Test files are not programs."""
+    if entry.is_package_main or any(is_main_guard(s) for s in entry.tree.body):
+        return False
+    for importer in program.modules:
+        if importer is entry or importer.is_test:
+            continue
+        modules = program.closure(importer)
+        if entry in modules and _program_launches([s for m in modules for s in m.scopes]):
+            return True
+    return False
 
 
 def _may_launch(scope: Scope, call: ast.Call) -> bool:

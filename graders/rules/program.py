@@ -281,7 +281,7 @@ class Program:
         """The workspace modules `module` imports (directly)."""
         if "imports" not in module.memo:
             found = set()
-            for qualified in module.resolver.aliases.values():
+            for qualified in {*module.resolver.aliases.values(), *module.resolver.imported} - {""}:
                 parts = qualified.split(".")
                 for cut in range(len(parts), 0, -1):
                     target = self.find_module(".".join(parts[:cut]), module)

@@ -300,3 +300,53 @@ def test_second_program_that_configures_but_never_launches_is_flagged(check):
         """,
     })
     assert out.found == out.expected
+
+
+def test_setup_module_configuring_at_import_is_launched_by_its_importer(check):
+    """Issue 17 (1): the program is the entry module plus what it imports, whichever module launches."""
+    out = check({
+        "app/setup.py": """
+            from dbos import DBOS
+            DBOS(config={"name": "app", "application_version": "1"})  # expect: lifecycle-launch-at-import
+        """,
+        "app/workflows/orders.py": """
+            from dbos import DBOS
+
+            @DBOS.workflow()
+            def place(order_id):
+                return order_id
+        """,
+        "main.py": """
+            from dbos import DBOS
+            import app.setup
+            from app.workflows.orders import place
+
+            def main():
+                DBOS.launch()
+                place(1)
+
+            if __name__ == "__main__":
+                main()
+        """,
+    })
+    assert out.found == out.expected
+
+
+def test_setup_module_configuring_at_import_whose_importer_never_launches_is_flagged(check):
+    out = check({
+        "app/setup.py": """
+            from dbos import DBOS
+            config = {"name": "app", "application_version": "1"}
+            DBOS(config=config)  # expect: lifecycle-launch-at-import, lifecycle-no-launch
+        """,
+        "main.py": """
+            import app.setup
+
+            def main():
+                print("started")
+
+            if __name__ == "__main__":
+                main()
+        """,
+    })
+    assert out.found == out.expected
