@@ -59,6 +59,7 @@ class Scope:
     parent: Scope | None = None
     is_fixture: bool = False  # decorated with @pytest.fixture
     nested: dict[str, Scope] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)  # classes defined in this function
     memo: dict[str, Any] = field(default_factory=dict)  # facts derived once, e.g. name bindings
 
     @property
@@ -189,7 +190,7 @@ class Program:
             base = func.value
             if isinstance(base, ast.Name) and base.id in ("self", "cls") and scope.owner:
                 return self._method(scope.owner, func.attr)
-            cls = self.instance_class(scope, base)
+            cls = self.instance_class(scope, base) or _local_class(scope, base)
             if cls is not None:
                 return self._method(cls, func.attr)
         qualified = scope.module.resolver.qualname(func)
@@ -213,7 +214,8 @@ class Program:
             for node in scope.nodes():
                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                     qualified = scope.module.resolver.qualname(node.value.func)
-                    found = self.lookup(qualified, scope.module) if qualified else None
+                    found = _local_class(scope, node.value.func) or (
+                        self.lookup(qualified, scope.module) if qualified else None)
                     if isinstance(found, ClassInfo):
                         instances.update({t.id: found for t in node.targets if isinstance(t, ast.Name)})
             self._instance_cache[scope] = instances
@@ -361,9 +363,23 @@ def _collect_defs(module: Module, body: list[ast.stmt], *, prefix: str, parent: 
             cls = ClassInfo(module, stmt)
             if top_level:
                 module.classes[stmt.name] = cls
+            elif parent is not None and owner is None:
+                parent.classes[stmt.name] = cls
             _collect_defs(module, stmt.body, prefix=f"{prefix}{stmt.name}.", parent=parent, owner=cls,
                           top_level=False)
         previous = stmt
+
+
+def _local_class(scope: Scope, expr: ast.expr) -> ClassInfo | None:
+    """A class defined inside this function or an enclosing one, named by `expr`."""
+    if not isinstance(expr, ast.Name):
+        return None
+    outer: Scope | None = scope
+    while outer is not None:
+        if expr.id in outer.classes:
+            return outer.classes[expr.id]
+        outer = outer.parent
+    return None
 
 
 def _is_bare_step_decorator(stmt: ast.stmt | None, resolver: Resolver) -> bool:
