@@ -304,6 +304,37 @@ class Program:
                     queue.append(imported)
         return seen
 
+    # --- pytest fixtures ---------------------------------------------------------------------------
+    def fixtures(self, scope: Scope) -> list[Scope]:
+        """The pytest fixtures that run before `scope` (a test or fixture of a pytest file): those its
+        parameters or `@pytest.mark.usefixtures` name, autouse fixtures for tests, and their fixtures."""
+        if "fixtures" not in scope.memo:
+            scope.memo["fixtures"] = []  # guards against fixture cycles
+            found: list[Scope] = []
+            for name in _requested_fixture_names(scope):
+                for fixture in self._fixtures_named(scope.module, name):
+                    if fixture is not scope and fixture not in found:
+                        found.append(fixture)
+            if scope.node is not None and scope.node.name.startswith("test") and not scope.is_fixture:
+                found += [f for f in self._autouse(scope.module) if f not in found]
+            for fixture in list(found):
+                found += [f for f in self.fixtures(fixture) if f not in found]
+            scope.memo["fixtures"] = found
+        return scope.memo["fixtures"]
+
+    def _fixtures_named(self, module: Module, name: str) -> list[Scope]:
+        """Fixtures of that name visible from `module`: its own, else those of the workspace's conftest.py
+        files (pytest picks the closest; the checker does not model directories)."""
+        own = [s for s in module.scopes if s.is_fixture and _fixture_name(s) == name]
+        if own:
+            return own
+        return [s for m in self.modules if m.name.rpartition(".")[2] == "conftest"
+                for s in m.scopes if s.is_fixture and _fixture_name(s) == name]
+
+    def _autouse(self, module: Module) -> list[Scope]:
+        modules = [module, *(m for m in self.modules if m.name.rpartition(".")[2] == "conftest")]
+        return [s for m in modules for s in m.scopes if s.is_fixture and _fixture_option(s, "autouse") is True]
+
     # --- where code runs -------------------------------------------------------------------------
     def _reach(self, roots: set[Scope]) -> dict[Scope, Scope]:
         """Each scope reachable from `roots` through calls of plain functions -> the root it came from."""
@@ -368,6 +399,40 @@ def _collect_defs(module: Module, body: list[ast.stmt], *, prefix: str, parent: 
             _collect_defs(module, stmt.body, prefix=f"{prefix}{stmt.name}.", parent=parent, owner=cls,
                           top_level=False)
         previous = stmt
+
+
+def _fixture_decorator(scope: Scope) -> ast.Call | None:
+    for decorator in scope.node.decorator_list if scope.node is not None else []:
+        if isinstance(decorator, ast.Call) and (scope.module.resolver.qualname(decorator.func) or "").endswith(
+                ".fixture"):
+            return decorator
+    return None
+
+
+def _fixture_option(scope: Scope, option: str) -> object:
+    decorator = _fixture_decorator(scope)
+    for keyword in decorator.keywords if decorator is not None else []:
+        if keyword.arg == option and isinstance(keyword.value, ast.Constant):
+            return keyword.value.value
+    return None
+
+
+def _fixture_name(scope: Scope) -> str:
+    """`@pytest.fixture(name="x")` or the function's name."""
+    named = _fixture_option(scope, "name")
+    return named if isinstance(named, str) else scope.name.rpartition(".")[2]
+
+
+def _requested_fixture_names(scope: Scope) -> list[str]:
+    if scope.node is None:
+        return []
+    args = scope.node.args
+    names = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs] if a.arg not in ("self", "cls")]
+    for decorator in scope.node.decorator_list:
+        if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                and decorator.func.attr == "usefixtures"):
+            names += [a.value for a in decorator.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return names
 
 
 def _local_class(scope: Scope, expr: ast.expr) -> ClassInfo | None:
