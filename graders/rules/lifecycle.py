@@ -13,7 +13,8 @@ from graders.rules.dbos_api import (
     is_launch,
 )
 from graders.rules.model import Violation, violation
-from graders.rules.program import MAIN, WORKFLOW, Module, Program, Scope, is_main_guard
+from graders.rules.program import MAIN, PLAIN, WORKFLOW, Module, Program, Scope, is_main_guard
+from graders.rules.values import bindings, module_bindings, string_value
 
 _WEB_APPS = frozenset({"fastapi.FastAPI", "flask.Flask", "starlette.applications.Starlette"})
 
@@ -146,3 +147,119 @@ def _sets_version_later(nodes: list[ast.AST]) -> bool:
 def _is_key(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value == "application_version"
 
+
+
+_ENV_READS = frozenset({"os.environ.get", "os.getenv"})
+_DATASOURCES = frozenset({"dbos.SQLAlchemyDatasource.create", "dbos.AsyncSQLAlchemyDatasource.create"})
+
+
+def silent_db_fallback(program: Program) -> Iterator[Violation]:
+    """lifecycle-silent-db-fallback: a default SQLite URL written into the read of an environment variable
+    (`os.environ.get("X", "sqlite:///...")`, `os.getenv(...)`, `... or "sqlite:///..."`) that flows into
+    the system database URL of a DBOS config or DBOSClient, or a datasource's URL. Followed through names
+    (local, enclosing, module-level, imported) and the returns of workspace functions. Test files are
+    skipped (a fresh database is what a test wants); a default assigned in its own branch that logs or
+    warns is an explicit development default, not a silent one."""
+    for module in program.modules:
+        if module.is_test:
+            continue
+        for scope in module.scopes:
+            for sink in _database_urls(scope):
+                found = _fallback_in(program, scope, sink, 0)
+                if found is None:
+                    continue
+                where, node = found
+                yield violation("lifecycle-silent-db-fallback", where.module.path, node.lineno, (
+                    "when the variable is unset this silently uses a local SQLite file: the program starts "
+                    "from an empty database, recovers nothing and redoes work that already ran (charges "
+                    "again); require the configured URL (`os.environ[\"...\"]`, or exit with a message "
+                    "naming the variable), or make a development default explicit and log it"))
+
+
+def _database_urls(scope: Scope) -> Iterator[ast.expr]:
+    """Expressions used as a system database URL (config key, `system_database_url=`) or datasource URL."""
+    for node in scope.nodes():
+        if isinstance(node, ast.Dict):
+            yield from (v for k, v in zip(node.keys, node.values, strict=True) if _is_url_key(k))
+        elif isinstance(node, ast.Call):
+            yield from (k.value for k in node.keywords if k.arg == "system_database_url")
+            if scope.call_name(node) in _DATASOURCES:
+                yield from node.args[:1]
+                yield from (k.value for k in node.keywords if k.arg == "database_url")
+        elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Subscript) and _is_url_key(t.slice) for t in node.targets):
+            yield node.value
+
+
+def _is_url_key(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value == "system_database_url"
+
+
+def _fallback_in(program: Program, scope: Scope, expr: ast.expr, depth: int) -> tuple[Scope, ast.AST] | None:
+    """The silent SQLite fallback `expr` evaluates, with the scope it is written in."""
+    if depth > 4:
+        return None
+    for node in ast.walk(expr):
+        if _is_sqlite_fallback(program, scope, node):
+            return scope, node
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            found = _bound_elsewhere(program, scope, node)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            found = _module_constant(program, scope, node)
+        elif isinstance(node, ast.Call):
+            callee = program.resolve(scope, node.func)
+            found = [(callee, r.value) for r in callee.nodes() if isinstance(r, ast.Return) and r.value
+                     ] if callee is not None and callee.kind == PLAIN else []
+        else:
+            found = []
+        for where, value in found:
+            hit = _fallback_in(program, where, value, depth + 1)
+            if hit is not None:
+                return hit
+    return None
+
+
+def _bound_elsewhere(program: Program, scope: Scope, name: ast.Name) -> list[tuple[Scope, ast.expr]]:
+    bound = bindings(scope, name.id)
+    if bound is not None:
+        return [(bound[0], v) for v in bound[1] if isinstance(v, ast.expr)]
+    return _module_constant(program, scope, name)
+
+
+def _module_constant(program: Program, scope: Scope, expr: ast.expr) -> list[tuple[Scope, ast.expr]]:
+    """`settings.DB_URL` or an imported `DB_URL`: what the workspace module defining it binds it to."""
+    qualified = scope.qualname(expr)
+    if not qualified or "." not in qualified:
+        return []
+    module_name, _, attr = qualified.rpartition(".")
+    module = program.find_module(module_name, scope.module)
+    if module is None:
+        return []
+    top = module.scopes[0]
+    return [(top, v) for v in module_bindings(top, attr) if isinstance(v, ast.expr)]
+
+
+def _is_sqlite_fallback(program: Program, scope: Scope, node: ast.AST) -> bool:
+    """`os.environ.get(X, "sqlite:...")`, `os.getenv(X, "sqlite:...")`, `<env read> or "sqlite:..."`."""
+    if isinstance(node, ast.Call) and scope.call_name(node) in _ENV_READS:
+        default = node.args[1] if len(node.args) > 1 else next(
+            (k.value for k in node.keywords if k.arg == "default"), None)
+        return default is not None and _is_sqlite(program, scope, default)
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        reads_env = any(_reads_env(scope, v) for v in node.values[:-1])
+        return reads_env and any(_is_sqlite(program, scope, v) for v in node.values[1:])
+    return False
+
+
+def _reads_env(scope: Scope, expr: ast.expr) -> bool:
+    return any((isinstance(n, ast.Call) and scope.call_name(n) in _ENV_READS)
+               or (isinstance(n, ast.Subscript) and scope.qualname(n.value) == "os.environ")
+               for n in ast.walk(expr))
+
+
+def _is_sqlite(program: Program, scope: Scope, expr: ast.expr) -> bool:
+    """A SQLite URL: a literal or f-string starting with `sqlite`, or a constant bound to one."""
+    if isinstance(expr, ast.JoinedStr) and expr.values:
+        expr = expr.values[0]
+    text = string_value(program, scope, expr)
+    return text is not None and text.startswith("sqlite")

@@ -350,3 +350,104 @@ def test_setup_module_configuring_at_import_whose_importer_never_launches_is_fla
         """,
     })
     assert out.found == out.expected
+
+
+def test_silent_sqlite_fallback_into_the_system_database_url_is_flagged(check):
+    """Issue 11 (5): with the variable unset the program starts from an empty database and redoes work."""
+    out = check({
+        "settings.py": """
+            import os
+            DEFAULT_DB = "sqlite:///local.sqlite"
+            SYSTEM_DB = os.environ.get("DBOS_SYSTEM_DATABASE_URL", DEFAULT_DB)  # expect: lifecycle-silent-db-fallback
+        """,
+        "client_tool.py": """
+            import os
+            from dbos import DBOSClient
+
+            def database_url():
+                return os.getenv("SYS_DB") or "sqlite:///jobs.sqlite"  # expect: lifecycle-silent-db-fallback
+
+            def main():
+                client = DBOSClient(system_database_url=database_url())
+                try:
+                    client.list_workflows()
+                finally:
+                    client.destroy()
+
+            if __name__ == "__main__":
+                main()
+        """,
+        "app.py": """
+            import os
+            from dbos import DBOS, DBOSConfig
+            from settings import SYSTEM_DB
+
+            def main():
+                config: DBOSConfig = {"name": "app", "application_version": "1", "system_database_url": SYSTEM_DB}
+                DBOS(config=config)
+                DBOS.launch()
+
+            def other():
+                url = os.environ.get("URL", f"sqlite:///{os.getcwd()}/x.sqlite")  # expect: lifecycle-silent-db-fallback
+                DBOS(config={"name": "other", "application_version": "1", "system_database_url": url})
+                DBOS.launch()
+
+            if __name__ == "__main__":
+                main()
+        """,
+    })
+    assert out.found == out.expected
+
+
+def test_required_url_explicit_logged_default_and_test_databases_are_not_flagged(check):
+    out = check({
+        "app.py": """
+            import logging
+            import os
+            import sys
+            from dbos import DBOS, DBOSConfig
+
+            LOG_LEVEL = os.environ.get("LOG_LEVEL", "sqlite-ish")
+
+            def system_url():
+                url = os.environ.get("DBOS_SYSTEM_DATABASE_URL")
+                if url is None:
+                    logging.warning("DBOS_SYSTEM_DATABASE_URL is unset: using the development database dev.sqlite")
+                    url = "sqlite:///dev.sqlite"
+                return url
+
+            def main():
+                if "DBOS_SYSTEM_DATABASE_URL" not in os.environ:
+                    sys.exit("set DBOS_SYSTEM_DATABASE_URL to the system database")
+                config: DBOSConfig = {
+                    "name": "app", "application_version": "1",
+                    "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
+                }
+                DBOS(config=config)
+                DBOS.launch()
+
+            def dev():
+                cache = os.environ.get("CACHE_URL", "sqlite:///cache.sqlite")
+                DBOS(config={"name": "dev", "application_version": "1", "system_database_url": system_url()})
+                DBOS.launch()
+                return cache
+
+            if __name__ == "__main__":
+                main()
+        """,
+        "tests/conftest.py": """
+            import os
+            import pytest
+            from dbos import DBOS
+
+            @pytest.fixture
+            def dbos(tmp_path):
+                url = os.environ.get("DBOS_TEST_DATABASE_URL", f"sqlite:///{tmp_path}/t.sqlite")
+                DBOS(config={"name": "t", "system_database_url": url})
+                DBOS.reset_system_database()
+                DBOS.launch()
+                yield
+                DBOS.destroy()
+        """,
+    })
+    assert out.found == out.expected
