@@ -157,38 +157,64 @@ def silent_db_fallback(program: Program) -> Iterator[Violation]:
     """lifecycle-silent-db-fallback: a default SQLite URL written into the read of an environment variable
     (`os.environ.get("X", "sqlite:///...")`, `os.getenv(...)`, `... or "sqlite:///..."`) that flows into
     the system database URL of a DBOS config or DBOSClient, or a datasource's URL. Followed through names
-    (local, enclosing, module-level, imported) and the returns of workspace functions. Test files are
-    skipped (a fresh database is what a test wants); a default assigned in its own branch that logs or
-    warns is an explicit development default, not a silent one."""
+    (local, enclosing, module-level, imported) and the returns of workspace functions. Also a config whose
+    `system_database_url` is directly `os.environ.get("X")` (or a helper returning just that): DBOS 3.4.0
+    replaces a missing or empty URL with `sqlite:///<name>.sqlite`. Test files, pytest fixtures and test
+    functions are skipped (a fresh database is what a test wants); a default assigned in its own branch
+    that logs or warns is an explicit development default, not a silent one."""
     for module in program.modules:
         if module.is_test:
             continue
         for scope in module.scopes:
-            for sink in _database_urls(scope):
+            if scope.is_fixture or scope.name.rpartition(".")[2].startswith("test_"):
+                continue  # test code, wherever it lives: a fresh database is what it wants
+            for sink, is_config in _database_urls(scope):
                 found = _fallback_in(program, scope, sink, 0)
-                if found is None:
-                    continue
-                where, node = found
-                yield violation("lifecycle-silent-db-fallback", where.module.path, node.lineno, (
-                    "when the variable is unset this silently uses a local SQLite file: the program starts "
-                    "from an empty database, recovers nothing and redoes work that already ran (charges "
-                    "again); require the configured URL (`os.environ[\"...\"]`, or exit with a message "
-                    "naming the variable), or make a development default explicit and log it"))
+                if found is not None:
+                    where, node = found
+                    yield violation("lifecycle-silent-db-fallback", where.module.path, node.lineno, (
+                        "when the variable is unset this silently uses a local SQLite file: the program "
+                        f"starts from an empty database, recovers nothing and redoes work that already ran; {_FIX}"))
+                elif is_config and _unset_is_none(program, scope, sink):
+                    yield violation("lifecycle-silent-db-fallback", module.path, sink.lineno, (
+                        "when the variable is unset this passes None, and DBOS then silently uses "
+                        f"sqlite:///<app name>.sqlite: the program starts from an empty database; {_FIX}"))
 
 
-def _database_urls(scope: Scope) -> Iterator[ast.expr]:
-    """Expressions used as a system database URL (config key, `system_database_url=`) or datasource URL."""
+_FIX = ("require the configured URL (`os.environ[\"...\"]`, or exit with a message naming the variable), or "
+        "make a development default explicit and log it")
+
+
+def _database_urls(scope: Scope) -> Iterator[tuple[ast.expr, bool]]:
+    """Expressions used as a system database URL (config key, `system_database_url=`) or datasource URL,
+    each with whether it is a DBOS config's (where DBOS itself replaces None by a SQLite file)."""
     for node in scope.nodes():
         if isinstance(node, ast.Dict):
-            yield from (v for k, v in zip(node.keys, node.values, strict=True) if _is_url_key(k))
+            yield from ((v, True) for k, v in zip(node.keys, node.values, strict=True) if _is_url_key(k))
         elif isinstance(node, ast.Call):
-            yield from (k.value for k in node.keywords if k.arg == "system_database_url")
+            is_config = scope.call_name(node) != "dbos.DBOSClient"
+            yield from ((k.value, is_config) for k in node.keywords if k.arg == "system_database_url")
             if scope.call_name(node) in _DATASOURCES:
-                yield from node.args[:1]
-                yield from (k.value for k in node.keywords if k.arg == "database_url")
+                yield from ((a, False) for a in node.args[:1])
+                yield from ((k.value, False) for k in node.keywords if k.arg == "database_url")
         elif isinstance(node, ast.Assign) and any(
                 isinstance(t, ast.Subscript) and _is_url_key(t.slice) for t in node.targets):
-            yield node.value
+            yield node.value, True
+
+
+def _unset_is_none(program: Program, scope: Scope, expr: ast.expr) -> bool:
+    """`os.environ.get("X")` with no default, written as the URL itself or as all a helper returns."""
+    if isinstance(expr, ast.Call) and scope.call_name(expr) in _ENV_READS:
+        default = expr.args[1] if len(expr.args) > 1 else next(
+            (k.value for k in expr.keywords if k.arg == "default"), None)
+        return default is None or (isinstance(default, ast.Constant) and default.value in (None, ""))
+    if isinstance(expr, ast.Call):
+        callee = program.resolve(scope, expr.func)
+        if callee is not None and callee.kind == PLAIN:
+            returns = [r.value for r in callee.nodes() if isinstance(r, ast.Return)]
+            return bool(returns) and all(r is not None and isinstance(r, ast.Call) and not (
+                program.resolve(callee, r.func)) and _unset_is_none(program, callee, r) for r in returns)
+    return False
 
 
 def _is_url_key(node: ast.AST | None) -> bool:

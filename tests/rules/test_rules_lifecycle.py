@@ -451,3 +451,48 @@ def test_required_url_explicit_logged_default_and_test_databases_are_not_flagged
         """,
     })
     assert out.found == out.expected
+
+
+def test_config_url_read_without_default_is_a_silent_fallback_inside_dbos(check):
+    """DBOS 3.4.0 replaces a missing or empty system_database_url by sqlite:///<name>.sqlite; a DBOSClient
+    raises instead, and a fixture wants a fresh database."""
+    out = check("""
+        import os
+        import pytest
+        from dbos import DBOS, DBOSClient
+
+        def url():
+            return os.getenv("DBOS_SYSTEM_DATABASE_URL")
+
+        def main():
+            DBOS(config={
+                "name": "app", "application_version": "1",
+                "system_database_url": os.environ.get("SYS_DB"),  # expect: lifecycle-silent-db-fallback
+            })
+            DBOS.launch()
+
+        def worker():
+            config = {"name": "w", "application_version": "1"}
+            DBOS(config={**config, "system_database_url": url()})  # expect: lifecycle-silent-db-fallback
+            DBOS.launch()
+
+        def admin():
+            client = DBOSClient(system_database_url=os.environ.get("DBOS_SYSTEM_DATABASE_URL"))
+            try:
+                return client.list_workflows()
+            finally:
+                client.destroy()
+
+        @pytest.fixture
+        def dbos_env(tmp_path):
+            DBOS(config={"name": "t", "application_version": "t",
+                         "system_database_url": os.environ.get("T", f"sqlite:///{tmp_path}/t.db")})
+            DBOS.reset_system_database()
+            DBOS.launch()
+            yield
+            DBOS.destroy()
+
+        if __name__ == "__main__":
+            main()
+    """)
+    assert out.found == out.expected
