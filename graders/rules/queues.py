@@ -102,6 +102,8 @@ def registered_before_launch(program: Program) -> Iterator[Violation]:
                 events.append((call, "destroy"))
             elif dbos_method(scope, call) in _REGISTER or (helper and _registers(program, helper)):
                 events.append((call, "register"))
+        if not any(kind == "register" for _, kind in events):
+            continue
         launched = scope.module.is_pytest and any(launches(program, f) for f in program.fixtures(scope))
         parents = _parents(scope)
         for index, (call, kind) in enumerate(events):
