@@ -43,9 +43,10 @@ def _is_script(module: Module) -> bool:
                    ) and not any(name.startswith("Test") for name in module.classes)
 
 
-def _restarts(program: Program, scope: Scope, site: ast.Call) -> bool:
+def _restarts(program: Program, scope: Scope, site: ast.Call, depth: int = 0) -> bool:
     """A launch after an earlier launch of the same function, or after one of the fixtures it requests:
-    a deliberate restart on the state the first run left (the first launch is judged on its own)."""
+    a deliberate restart on the state the first run left (the first launch is judged on its own). For a
+    helper, when every caller has launched before calling it."""
     if any(launches(program, fixture) for fixture in program.fixtures(scope)):
         return True
     for call in scope.calls():
@@ -54,7 +55,10 @@ def _restarts(program: Program, scope: Scope, site: ast.Call) -> bool:
         callee = program.resolve(scope, call.func)
         if is_launch(scope, call) or (callee is not None and callee.kind == PLAIN and launches(program, callee)):
             return True
-    return False
+    if scope.kind != PLAIN or scope.is_fixture or depth > 3:
+        return False
+    callers = program.callers.get(scope, [])
+    return bool(callers) and all(_restarts(program, c, s, depth + 1) for c, s in callers)
 
 
 def _resets(program: Program, scope: Scope) -> bool:

@@ -222,3 +222,28 @@ def test_first_launch_of_a_test_without_reset_is_still_flagged(check):
             test_restart()
     """})
     assert out.found == out.expected
+
+
+def test_restart_through_a_helper_after_the_fixtures_launch_is_not_flagged(check):
+    out = check({"tests/test_restart.py": """
+        import pytest
+        from dbos import DBOS
+
+        CONFIG = {"name": "t", "system_database_url": "sqlite:///t.db"}
+
+        @pytest.fixture
+        def dbos():
+            DBOS(config=CONFIG)
+            DBOS.launch()  # expect: test-no-reset
+            yield
+            DBOS.destroy()
+
+        def restart():
+            DBOS.destroy()
+            DBOS(config=CONFIG)
+            DBOS.launch()
+
+        def test_survives_restart(dbos):
+            restart()
+    """})
+    assert out.found == out.expected
