@@ -168,3 +168,23 @@ def test_sync_helper_run_in_a_thread_or_called_only_from_sync_code_is_not_flagge
             notify(wf_id)
     """)
     assert out.found == out.expected
+
+
+def test_which_sync_calls_raise_in_a_running_loop_matches_dbos_3_4_0():
+    """The messages say "raises" for exactly the methods 3.4.0 guards with `check_async` (the singular
+    cancel/delete call the guarded plural forms); the others block the loop."""
+    import importlib.metadata
+    import re
+    from pathlib import Path
+
+    import dbos
+    import pytest
+
+    from graders.rules.async_rules import RAISE_IN_LOOP, SYNC_WITH_ASYNC_TWIN
+
+    if importlib.metadata.version("dbos") != "3.4.0":
+        pytest.skip("the table is for dbos 3.4.0")
+    source = (Path(dbos.__file__).parent / "_dbos.py").read_text()
+    guarded = set(re.findall(r'^\s+check_async\("(\w+)"\)', source, re.M))
+    assert RAISE_IN_LOOP == (guarded & SYNC_WITH_ASYNC_TWIN) | {"cancel_workflow", "delete_workflow"}
+    assert "start_workflow" not in RAISE_IN_LOOP and "enqueue_workflow" not in RAISE_IN_LOOP
