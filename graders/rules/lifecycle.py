@@ -204,17 +204,22 @@ def _database_urls(scope: Scope) -> Iterator[tuple[ast.expr, bool]]:
 
 def _unset_is_none(program: Program, scope: Scope, expr: ast.expr) -> bool:
     """`os.environ.get("X")` with no default, written as the URL itself or as all a helper returns."""
-    if isinstance(expr, ast.Call) and scope.call_name(expr) in _ENV_READS:
-        default = expr.args[1] if len(expr.args) > 1 else next(
-            (k.value for k in expr.keywords if k.arg == "default"), None)
-        return default is None or (isinstance(default, ast.Constant) and default.value in (None, ""))
-    if isinstance(expr, ast.Call):
-        callee = program.resolve(scope, expr.func)
-        if callee is not None and callee.kind == PLAIN:
-            returns = [r.value for r in callee.nodes() if isinstance(r, ast.Return)]
-            return bool(returns) and all(r is not None and isinstance(r, ast.Call) and not (
-                program.resolve(callee, r.func)) and _unset_is_none(program, callee, r) for r in returns)
-    return False
+    if not isinstance(expr, ast.Call):
+        return False
+    if scope.call_name(expr) in _ENV_READS:
+        return _reads_none_when_unset(scope, expr)
+    callee = program.resolve(scope, expr.func)
+    if callee is None or callee.kind != PLAIN:
+        return False
+    returns = [r.value for r in callee.nodes() if isinstance(r, ast.Return)]
+    return bool(returns) and all(isinstance(r, ast.Call) and callee.call_name(r) in _ENV_READS
+                                 and _reads_none_when_unset(callee, r) for r in returns)
+
+
+def _reads_none_when_unset(scope: Scope, read: ast.Call) -> bool:
+    default = read.args[1] if len(read.args) > 1 else next(
+        (k.value for k in read.keywords if k.arg == "default"), None)
+    return default is None or (isinstance(default, ast.Constant) and default.value in (None, ""))
 
 
 def _is_url_key(node: ast.AST | None) -> bool:

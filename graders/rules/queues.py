@@ -144,7 +144,7 @@ def _under_launched_guard(call: ast.Call, parents: dict[int, ast.AST]) -> bool:
         test, positive = ancestor.test, child in ancestor.body
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             test, positive = test.operand, not positive
-        mentions = any("launch" in (n.id if isinstance(n, ast.Name) else n.attr).lower()
+        mentions = any("launched" in (n.id if isinstance(n, ast.Name) else n.attr).lower()
                        for n in ast.walk(test) if isinstance(n, (ast.Name, ast.Attribute)))
         if positive and mentions:
             return True
