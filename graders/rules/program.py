@@ -312,8 +312,8 @@ class Program:
             scope.memo["fixtures"] = []  # guards against fixture cycles
             found: list[Scope] = []
             for name in _requested_fixture_names(scope):
-                for fixture in self._fixtures_named(scope.module, name):
-                    if fixture is not scope and fixture not in found:
+                for fixture in self._fixtures_named(scope.module, name, overriding=scope):
+                    if fixture not in found:
                         found.append(fixture)
             if scope.node is not None and scope.node.name.startswith("test") and not scope.is_fixture:
                 found += [f for f in self._autouse(scope.module) if f not in found]
@@ -322,13 +322,14 @@ class Program:
             scope.memo["fixtures"] = found
         return scope.memo["fixtures"]
 
-    def _fixtures_named(self, module: Module, name: str) -> list[Scope]:
+    def _fixtures_named(self, module: Module, name: str, overriding: Scope) -> list[Scope]:
         """Fixtures of that name visible from `module`: its own, else those of the workspace's conftest.py
-        files (pytest picks the closest; the checker does not model directories)."""
-        own = [s for s in module.scopes if s.is_fixture and _fixture_name(s) == name]
+        files (pytest picks the closest; the checker does not model directories). A fixture requesting its
+        own name gets the one it overrides."""
+        own = [s for s in module.scopes if s.is_fixture and _fixture_name(s) == name and s is not overriding]
         if own:
             return own
-        return [s for m in self.modules if m.name.rpartition(".")[2] == "conftest"
+        return [s for m in self.modules if m.name.rpartition(".")[2] == "conftest" and m is not module
                 for s in m.scopes if s.is_fixture and _fixture_name(s) == name]
 
     def _autouse(self, module: Module) -> list[Scope]:

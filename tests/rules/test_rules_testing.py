@@ -247,3 +247,44 @@ def test_restart_through_a_helper_after_the_fixtures_launch_is_not_flagged(check
             restart()
     """})
     assert out.found == out.expected
+
+
+def test_resets_in_autouse_usefixtures_and_overridden_fixtures_count(check):
+    out = check({
+        "tests/conftest.py": """
+            import pytest
+            from dbos import DBOS
+
+            @pytest.fixture(name="fresh_db")
+            def _fresh_db():
+                DBOS(config={"name": "t", "system_database_url": "sqlite:///t.db"})
+                DBOS.reset_system_database()
+        """,
+        "tests/test_autouse.py": """
+            import pytest
+            from dbos import DBOS
+
+            @pytest.fixture(autouse=True)
+            def reset():
+                DBOS.reset_system_database()
+
+            def test_launch():
+                DBOS.launch()
+        """,
+        "tests/test_marked.py": """
+            import pytest
+            from dbos import DBOS
+
+            @pytest.fixture
+            def fresh_db(fresh_db):
+                yield
+
+            @pytest.mark.usefixtures("fresh_db")
+            def test_launch():
+                DBOS.launch()
+
+            def test_launch_unreset():
+                DBOS.launch()  # expect: test-no-reset
+        """,
+    })
+    assert out.found == out.expected
