@@ -223,12 +223,12 @@ class Power:
 
 
 def power_for(passed: Sequence[float], totals: Sequence[float], tests: Sequence[str] = ("permutation", "sign"),
-              alpha: float = 0.05, seed: int = SEED) -> Power:
-    """Power of a future comparison from one side's per-task counts: its task count, its fewest epochs, and its
-    per-task rates shrunk by half a trial (``stats.shrunk_rates``)."""
+              alpha: float = 0.05, seed: int = SEED, epochs: int | None = None) -> Power:
+    """Power of a comparison from one side's per-task counts: its task count, ``epochs`` (default: its fewest
+    per task), and its per-task rates shrunk by half a trial (``stats.shrunk_rates``)."""
     if not len(totals):
-        return Power(0, 0, {t: float("nan") for t in tests})
-    epochs = int(min(totals))
+        return Power(0, 0, MappingProxyType({t: float("nan") for t in tests}))
+    epochs = int(min(totals)) if epochs is None else epochs
     rates = stats.shrunk_rates(passed, totals)
     return Power(len(totals), epochs, MappingProxyType({
         t: stats.min_detectable_drop(rates, epochs, test=t, alpha=alpha, seed=seed, replicates=300,

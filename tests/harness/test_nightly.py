@@ -98,18 +98,38 @@ def test_history_has_one_row_per_arm_and_recording_a_night_twice_replaces_it(tmp
         run = RunDir.open(str(FIXTURE_RUNS / name), FIXTURE_RUNS)
         result = analysis.analyze(run.records())
         rows = history.rows_for(name, run.read_manifest(), result, f"2026-11-2{i}T03:00:00", "base",
-                                {("fake-model", "inline:skill"): "regressed"} if i == 2 else {})
+                                {("fake-model", "inline:skill"): ("regressed", "more violations")} if i == 2 else {})
         history.record(tmp_path, rows)
         history.record(tmp_path, rows)
     df = history.load(tmp_path)
     assert len(df) == 6 and set(df.variant) == {"none", "inline:skill"}
     broad = df[(df.run_id == "cand-broad-regression") & (df.variant == "inline:skill")].iloc[0]
     assert broad.verdict == "regressed" and broad.pass_rate == pytest.approx(4 / 24)
+    assert broad.violation_verdict == "more violations" and broad.test == "permutation"
+    assert 0 <= broad.violation_rate <= 1 and broad.violation_change is not None
+    assert broad.mde is None  # 17% on 8 tasks: no drop is detectable; the base run's 92% can show a big one
+    assert 0.3 < df[(df.run_id == "base") & (df.variant == "inline:skill")].iloc[0].mde < 0.8
     assert df[(df.run_id == "base") & (df.variant == "inline:skill")].iloc[0].uplift == pytest.approx(0.375)
     md_path, html_path = history.write_trend(tmp_path)
     assert "cand-broad-regression" in md_path.read_text()
     assert html_path.read_text().count('<svg class="plot"') == 2
     assert sqlite3.connect(tmp_path / "history.sqlite").execute("SELECT count(*) FROM arms").fetchone() == (6,)
+    assert "violations vs baseline" in md_path.read_text()
+
+
+def test_a_history_from_before_the_violation_columns_gains_them(tmp_path):
+    old = sqlite3.connect(tmp_path / "history.sqlite")
+    old.execute("CREATE TABLE arms (run_id TEXT NOT NULL, recorded_at TEXT, model TEXT NOT NULL, "
+                "variant TEXT NOT NULL, verdict TEXT, PRIMARY KEY (run_id, model, variant))")
+    old.execute("INSERT INTO arms VALUES ('old-night', '2026-11-01T03:00:00', 'm', 'none', NULL)")
+    old.commit()
+    old.close()
+    run = RunDir.open(str(FIXTURE_RUNS / "base"), FIXTURE_RUNS)
+    history.record(tmp_path, history.rows_for("base", run.read_manifest(), analysis.analyze(run.records()),
+                                              "2026-11-02T03:00:00", None, {}))
+    df = history.load(tmp_path)
+    assert len(df) == 3 and df[df.run_id == "old-night"].iloc[0].violation_rate is None
+    assert df[df.run_id == "base"].violation_rate.notna().all()
 
 
 def test_budget_refuses_a_matrix_too_big_or_too_expensive(tmp_path):
