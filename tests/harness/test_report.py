@@ -56,7 +56,9 @@ def test_html_is_self_contained_and_has_the_drill_down(tmp_path):
     assert "Make the queue-b job durable with DBOS." in page  # the prompt, from the tasks folder
     assert "<span class='add'>+" in page  # a diff against the starting app
     assert "1 failed, 3 passed" in page  # test output
-    assert "[assistant] I made the batch a workflow" in page  # transcript
+    assert "[1] assistant: I made the batch a workflow" in page  # transcript, message by message
+    assert "-&gt; write_file({&quot;path&quot;: &quot;app.py&quot;})" in page  # with its tool calls
+    assert "[0] start: model=fake-model" in page and "[?]" not in page and "null" not in page  # events as events
 
 
 def test_junit_counts_failures_and_infra_errors_apart(tmp_path):
