@@ -267,6 +267,17 @@ def power(rates: Sequence[float], epochs: int, drop: float, *, test: str = DEFAU
     return float(((p < alpha) & (diffs.mean(axis=1) < 0)).mean())
 
 
+def false_alarm_rate(rates: Sequence[float], epochs: int, *, test: str = DEFAULT_TEST, alpha: float = 0.05,
+                     seed: int = 0, replicates: int = POWER_REPLICATES, resamples: int = POWER_RESAMPLES) -> float:
+    """The share of simulated comparisons with no change at all (both sides drawn from ``rates``) that ``test``
+    calls significant in either direction: a valid test keeps it at or below ``alpha``."""
+    base = np.asarray(rates, dtype=float)
+    rng = np.random.default_rng(seed)
+    draws = rng.random((2, replicates, base.size, epochs)) < base[None, None, :, None]
+    diffs = draws[1].mean(axis=2) - draws[0].mean(axis=2)
+    return float((paired_pvalues(test, diffs, seed=seed + 1, resamples=resamples) < alpha).mean())
+
+
 def min_detectable_drop(rates: Sequence[float], epochs: int, *, test: str = DEFAULT_TEST, alpha: float = 0.05,
                         target: float = POWER, seed: int = 0, replicates: int = POWER_REPLICATES,
                         resamples: int = POWER_RESAMPLES) -> float:
