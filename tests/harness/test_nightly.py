@@ -22,7 +22,7 @@ from tests.fixtures.synthetic import FIXTURE_RUNS
 def test_the_example_config_loads():
     cfg = load_config(REPO / "examples" / "eval.toml")
     assert "git:main:skill" in cfg.skills and cfg.epochs == 3 and cfg.min_effect == pytest.approx(0.05)
-    assert cfg.max_trials == 600 and cfg.alpha == 0.05
+    assert cfg.max_trials == 600 and cfg.alpha == 0.05 and cfg.test == "permutation"
 
 
 def test_the_example_workflow_runs_nightly_on_a_schedule():
@@ -40,6 +40,8 @@ def test_the_example_workflow_runs_nightly_on_a_schedule():
     ("[nightly]\nmodels = ['reference']\nepochs = 'three'\n", "epochs: must be a whole number"),
     ("[nightly]\nmodels = []\n", "models: must be a non-empty list"),
     ("[nightly]\nmodels = ['reference']\n[compare]\nalpha = 1.5\n", "alpha: must be between 0 and 1"),
+    ("[nightly]\nmodels = ['reference']\n[compare]\ntest = 't-test'\n",
+     "[compare] test: must be one of permutation, sign, wilcoxon (got 't-test')"),
     ("nightly = [", "not valid TOML"),
 ])
 def test_config_errors_name_the_key(tmp_path, text, message):
@@ -47,6 +49,14 @@ def test_config_errors_name_the_key(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(UserError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_config(path)
+
+
+def test_the_deciding_test_is_read_from_compare(tmp_path):
+    path = tmp_path / "eval.toml"
+    path.write_text("[nightly]\nmodels = ['reference']\n[compare]\ntest = 'wilcoxon'\n")
+    assert load_config(path).test == "wilcoxon"
+    path.write_text("[nightly]\nmodels = ['reference']\n")
+    assert load_config(path).test == "permutation"
 
 
 def git(repo, *args):
@@ -168,11 +178,13 @@ def test_nightly_runs_compares_with_the_accepted_baseline_and_records_the_trend(
     run = results / "runs" / "night-2"
     summary = (run / "nightly.md").read_text()
     assert "Verdict: **no detectable change** (night-2 vs night-1" in summary
+    assert "Violations verdict: **no detectable change**" in summary and "## Power" in (run / "report.md").read_text()
     for name in ("report.md", "report.html", "junit.xml", "nightly.html", "compare-night-1.md", "compare-night-1.html"):
         assert (run / name).exists(), name
     rows = history.load(results)
     assert list(rows.run_id) == ["night-1", "night-2"] and set(rows.variant) == {"none"}
     assert rows.iloc[1].baseline == "night-1" and rows.iloc[1].verdict == "no detectable change"
+    assert rows.iloc[1].violation_verdict == "no detectable change" and rows.iloc[1].violation_rate == 0.0
     assert (results / "history.html").exists() and "night-2" in (results / "history.md").read_text()
     manifest = json.loads((run / "run.json").read_text())
     assert manifest["skills"][0].startswith(str(results / "cache" / "skills"))
