@@ -231,8 +231,8 @@ def power_for(passed: Sequence[float], totals: Sequence[float], tests: Sequence[
     epochs = int(min(totals)) if epochs is None else epochs
     rates = stats.shrunk_rates(passed, totals)
     return Power(len(totals), epochs, MappingProxyType({
-        t: stats.min_detectable_drop(rates, epochs, test=t, alpha=alpha, seed=seed, replicates=300,
-                                     resamples=1000) for t in tests}))
+        t: stats.min_detectable_drop(rates, epochs, test=t, alpha=alpha, seed=seed, replicates=200,
+                                     resamples=500) for t in tests}))
 
 
 def power_table(df: pd.DataFrame, tests: Sequence[str] = ("permutation", "sign"), alpha: float = 0.05,
