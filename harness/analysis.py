@@ -214,12 +214,12 @@ class Power:
         return "none" if math.isnan(mde) else f"{mde * 100:.0f}"
 
     def sentence(self, test: str = stats.DEFAULT_TEST) -> str:
-        """"this run could detect a drop of >= 18 points at 80% power (...)", or why it could not."""
+        """"this run could detect a drop of ≥ 18 points at 80% power (...)", or why it could not."""
         size = f"{self.tasks} task(s) x {self.epochs} epoch(s)"
         sign = f"; sign test: {self.points('sign')}" if test != "sign" and "sign" in self.mde else ""
         if self.points(test) == "none":
             return f"no drop is detectable at 80% power with {size} ({test} test{sign}): add tasks"
-        return f"this run could detect a drop of >= {self.points(test)} points at 80% power ({size}, {test} test{sign})"
+        return f"this run could detect a drop of ≥ {self.points(test)} points at 80% power ({size}, {test} test{sign})"
 
 
 def power_for(passed: Sequence[float], totals: Sequence[float], tests: Sequence[str] = ("permutation", "sign"),

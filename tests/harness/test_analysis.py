@@ -143,6 +143,6 @@ def test_power_is_stated_per_arm_from_its_own_tasks():
     assert 0.3 < p.mde["permutation"] <= 0.75  # 12 tasks at (1 + 1/2) / 2 = 75%: only a big drop shows
     # 8 such tasks cannot: even a drop to 0% leaves 6 of 8 failing (needed for p < 0.05) only 68% of the time
     assert math.isnan(analysis.power_for([1] * 8, [1] * 8).mde["permutation"])
-    assert p.sentence().startswith("this run could detect a drop of >= ")
+    assert p.sentence().startswith("this run could detect a drop of ≥ ")
     few = analysis.power_for([1, 1], [1, 1])
     assert math.isnan(few.mde["permutation"]) and few.sentence().startswith("no drop is detectable")

@@ -36,7 +36,7 @@ def test_markdown_states_power_every_test_and_the_violation_uplift_with_its_verd
     run, manifest, records = fixture()
     text = markdown(run.run_id, manifest, records)
     assert "## Power" in text
-    assert re.search(r"inline:skill\*\*: this run could detect a drop of >= \d+ points at 80% power \(8 task\(s\) x "
+    assert re.search(r"inline:skill\*\*: this run could detect a drop of ≥ \d+ points at 80% power \(8 task\(s\) x "
                      r"3 epoch\(s\), permutation test; sign test: \d+\)", text)
     assert "no drop is detectable at 80% power with 8 task(s) x 3 epoch(s)" in text  # none: 54% over 8 tasks
     assert "permutation test p = 0.125 (not significant at 0.05; sign test p = 0.125)" in text
