@@ -128,3 +128,10 @@ def test_power_hand_cases_and_the_minimum_detectable_drop():
 def test_false_alarm_rate_stays_at_or_below_alpha():
     for test in stats.TESTS:
         assert stats.false_alarm_rate(stats.spread_rates(25), 3, test=test, replicates=600, seed=2) <= 0.05 + 0.015
+
+
+def test_false_alarms_of_deterministic_tasks_and_resized_benchmarks():
+    assert stats.false_alarm_rate([1.0] * 10 + [0.0] * 10, 3) == 0.0  # nothing varies: nothing to mistake
+    # quantiles at 1/8, 3/8, 5/8, 7/8 of [0, 1], interpolated linearly
+    assert stats.resize_rates([1.0, 0.0], 4).tolist() == pytest.approx([0.125, 0.375, 0.625, 0.875])
+    assert stats.resize_rates([], 2).tolist() == pytest.approx([0.25, 0.75])  # no evidence: spread
