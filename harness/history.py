@@ -136,17 +136,21 @@ def _nan(x: Any) -> float:
 
 
 def trend_svgs(df: pd.DataFrame, last: int = 30) -> list[str]:
-    """Pass rate per model x arm over nights, and uplift over none, each with its interval band."""
+    """Pass rate per model x arm over nights, uplift over none (each with its interval band), and the share of
+    trials with a rule violation."""
     if df.empty:
         return []
     nights = _nights(df, last)
     labels = [n[-15:] for n in nights]
-    rate_series, uplift_series = {}, {}
+    rate_series, uplift_series, violation_series = {}, {}, {}
     for (model, variant), part in df[df.run_id.isin(nights)].groupby(["model", "variant"], sort=True):
         by = {r.run_id: r for r in part.itertuples()}
         rate_series[f"{model} · {variant}"] = [
             (_nan(by[n].pass_rate), _nan(by[n].pass_lo), _nan(by[n].pass_hi)) if n in by else (math.nan,) * 3
             for n in nights]
+        if any(n in by and by[n].violation_rate is not None for n in nights):
+            violation_series[f"{model} · {variant}"] = [
+                (_nan(by[n].violation_rate), math.nan, math.nan) if n in by else (math.nan,) * 3 for n in nights]
         if variant != NONE:
             uplift_series[f"{model} · {variant}"] = [
                 (_nan(by[n].uplift), _nan(by[n].uplift_lo), _nan(by[n].uplift_hi)) if n in by else (math.nan,) * 3
@@ -155,6 +159,8 @@ def trend_svgs(df: pd.DataFrame, last: int = 30) -> list[str]:
     if uplift_series:
         out.append(plots.line_plot(labels, uplift_series, title="Skill uplift (arm minus none) per night", lo=-1,
                                    hi=1))
+    if violation_series:
+        out.append(plots.line_plot(labels, violation_series, title="Share of trials with a rule violation per night"))
     return out
 
 

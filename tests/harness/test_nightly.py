@@ -122,7 +122,7 @@ def test_history_has_one_row_per_arm_and_recording_a_night_twice_replaces_it(tmp
     assert df[(df.run_id == "base") & (df.variant == "inline:skill")].iloc[0].uplift == pytest.approx(0.375)
     md_path, html_path = history.write_trend(tmp_path)
     assert "cand-broad-regression" in md_path.read_text()
-    assert html_path.read_text().count('<svg class="plot"') == 2
+    assert html_path.read_text().count('<svg class="plot"') == 3  # pass rate, uplift, violation rate
     assert sqlite3.connect(tmp_path / "history.sqlite").execute("SELECT count(*) FROM arms").fetchone() == (6,)
     assert "violations vs baseline" in md_path.read_text()
 
