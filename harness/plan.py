@@ -27,6 +27,7 @@ import numpy as np
 from rich.console import Console
 
 from harness import stats
+from harness.analysis import SEED
 from harness.errors import UserError
 
 MAX_EPOCHS = 20
@@ -154,8 +155,9 @@ def calibration_counts(task_dir: Path, arms: set[str]) -> tuple[int, int] | None
 
 
 def task_rates(task_ids: Sequence[str], arms: Sequence[str], records: list[dict[str, Any]],
-               tasks_dir: Path) -> Rates:
-    """Per planned task the pass rate to simulate from (see the module docstring)."""
+               tasks_dir: Path, models: Sequence[str] = ()) -> Rates:
+    """Per planned task the pass rate to simulate from (see the module docstring): earlier trials of the planned
+    models under the planned skill arms, else of any model under those arms, else under any arm."""
     wanted = set(arms) - {"none"} or set(arms)
     by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in records:
@@ -163,7 +165,8 @@ def task_rates(task_ids: Sequence[str], arms: Sequence[str], records: list[dict[
             by_task[r["task_id"]].append(r)
     known: dict[str, float] = {}
     for task in task_ids:
-        mine = [r for r in by_task[task] if r["arm"] in wanted] or by_task[task]
+        mine = [r for r in by_task[task] if r["arm"] in wanted and r["model"] in models] or \
+            [r for r in by_task[task] if r["arm"] in wanted] or by_task[task]
         if mine:
             known[task] = float(stats.shrunk_rates([sum(bool(r.get("passed")) for r in mine)], [len(mine)])[0])
     from_runs = len(known)
@@ -186,18 +189,12 @@ def task_rates(task_ids: Sequence[str], arms: Sequence[str], records: list[dict[
 
 
 def mde(rates: Sequence[float], epochs: int, test: str, alpha: float) -> float:
-    return stats.min_detectable_drop(rates, epochs, test=test, alpha=alpha, seed=stats_seed(),
-                                     replicates=PLAN_REPLICATES, resamples=PLAN_RESAMPLES)
-
-
-def stats_seed() -> int:
-    from harness.analysis import SEED
-
-    return SEED
+    return stats.min_detectable_drop(rates, epochs, test=test, alpha=alpha, seed=SEED, replicates=PLAN_REPLICATES,
+                                     resamples=PLAN_RESAMPLES)
 
 
 def detects(rates: Sequence[float], epochs: int, drop: float, test: str, alpha: float) -> bool:
-    return stats.power(rates, epochs, drop, test=test, alpha=alpha, seed=stats_seed(), replicates=PLAN_REPLICATES,
+    return stats.power(rates, epochs, drop, test=test, alpha=alpha, seed=SEED, replicates=PLAN_REPLICATES,
                        resamples=PLAN_RESAMPLES) >= stats.POWER
 
 
@@ -245,7 +242,7 @@ def run_plan(config: PlanConfig, console: Console, *, test: str, alpha: float, m
     cost = estimate_cost(trials, priors, records, prices)
     arms = [str(a) for a in config.arms]
     ids = [t.id for t in tasks]
-    rates = task_rates(ids, arms, records, config.tasks_dir)
+    rates = task_rates(ids, arms, records, config.tasks_dir, config.models)
     console.print(f"Plan: {len(tasks)} task(s) x {len(config.models)} model(s) x arms {', '.join(arms)} x "
                   f"{config.epochs} epoch(s) = [bold]{len(trials)} trials[/]", highlight=False, soft_wrap=True)
     usd = "unknown (a model has no price in harness/prices.toml)" if cost.usd is None else f"${cost.usd:.2f}"

@@ -45,7 +45,7 @@ def test_plan_answers_what_a_requested_drop_needs(tmp_path, capsys):
                  "--results-dir", str(tmp_path / "results")])
     out = capsys.readouterr().out
     assert code == 0, out
-    mde = stats.min_detectable_drop(stats.spread_rates(25), 3, seed=plan.stats_seed(), replicates=300,
+    mde = stats.min_detectable_drop(stats.spread_rates(25), 3, seed=plan.SEED, replicates=300,
                                     resamples=1000)
     assert "[bold]" not in out and f"{mde * 100:.0f} points (permutation test; sign test:" in out
     epochs = plan.epochs_needed(stats.spread_rates(25), 0.15, "permutation", 0.05)
@@ -93,7 +93,7 @@ def test_rates_come_from_earlier_runs_then_calibration_then_the_median(tmp_path)
     (tasks / "calibrated" / "calibration.toml").write_text(
         '[[attempt]]\nsolver = "a"\narm = "inline"\npassed = false\n[[attempt]]\nsolver = "b"\narm = "inline"\n'
         'passed = false\n[[attempt]]\nsolver = "c"\narm = "none"\npassed = true\n')
-    rates = plan.task_rates(["queue-a", "calibrated", "new-one"], ["none", "inline"], records, tasks)
+    rates = plan.task_rates(["queue-a", "calibrated", "new-one"], ["none", "inline"], records, tasks, ["fake-model"])
     # queue-a under inline: 3/3 in the fixture -> (3 + 1/2) / 4; calibrated: 0/2 under inline -> (0 + 1/2) / 3
     assert rates.rates[0] == pytest.approx(0.875) and rates.rates[1] == pytest.approx(1 / 6)
     assert rates.rates[2] == pytest.approx((0.875 + 1 / 6) / 2)  # no evidence: the median of the others
