@@ -194,8 +194,9 @@ def sign_pvalues(values: np.ndarray) -> np.ndarray:
 
 def paired_pvalues(test: str, values: np.ndarray, *, seed: int, resamples: int = RESAMPLES) -> np.ndarray:
     """p-values of ``test`` (one of ``TESTS``) per row of per-task differences: the vectorised form the power
-    simulation uses, the same numbers as ``paired_test`` row by row (the permutation tests here keep every
-    task's column, so zero differences are flipped too; they add nothing to any sum)."""
+    simulation uses. Up to ``EXACT_MAX`` tasks the same numbers as ``paired_test`` row by row; beyond, both are
+    seeded Monte Carlo estimates of the same p-value (here zero differences keep their column and flip to
+    themselves, adding nothing to any sum; ``paired_test`` drops them first and may enumerate exactly)."""
     if test == "sign":
         return sign_pvalues(values)
     if test == "permutation":
