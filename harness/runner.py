@@ -81,6 +81,9 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
         console.print(notice, soft_wrap=True)
     run_dir = RunDir(config.results_dir, config.run_id)
     run_dir.records()  # a damaged trials.jsonl of a run being resumed stops us here, before anything starts
+    if not config.dry_run:
+        runs.check_startable(run_dir)  # abandoned, or in progress in another process: one line, exit 2
+        runs.check_free(run_dir)
     console.print(f"Run [bold]{config.run_id}[/]: {len(trials)} trials ({len(tasks)} tasks x "
                   f"{len(config.models)} model(s) x arms x {config.epochs} epoch(s)); output in {run_dir.root}")
     prices = load_prices()

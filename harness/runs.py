@@ -80,6 +80,17 @@ def holder(run_dir: RunDir) -> Holder | None:
     return None
 
 
+def in_progress(run_dir: RunDir, live: Holder | None) -> UserError:
+    return UserError(f"run {run_dir.run_id} is already in progress ({(live or Holder(None, '?')).describe()})")
+
+
+def check_free(run_dir: RunDir) -> None:
+    """Fail before anything starts when a live process holds the run (``hold`` checks again, atomically)."""
+    live = holder(run_dir)
+    if live is not None:
+        raise in_progress(run_dir, live)
+
+
 @contextmanager
 def hold(run_dir: RunDir) -> Iterator[Holder | None]:
     """Hold the run for this process; yields the dead holder whose stale lock was taken over, if any.
@@ -97,8 +108,7 @@ def hold(run_dir: RunDir) -> Iterator[Holder | None]:
             if live:
                 break
             time.sleep(0.05)
-        raise UserError(f"run {run_dir.run_id} is already in progress ({(live or Holder(None, '?')).describe()})"
-                        ) from None
+        raise in_progress(run_dir, live) from None
     try:
         stale = _read_holder(path)
         lock.seek(0)
