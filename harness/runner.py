@@ -6,7 +6,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -173,7 +173,8 @@ def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Ta
     is held by this process (a second start of the same run id is refused) and keeps its workflows in its own
     system database unless ``--system-db`` is given (``harness/runs.py``)."""
     runs.check_startable(run_dir)
-    with runs.hold(run_dir) as stale:
+    shared = runs.hold_shared(config.system_db, run_dir.run_id) if config.system_db else nullcontext()
+    with runs.hold(run_dir) as stale, shared:
         if stale is not None:
             console.print(f"Took over run {run_dir.run_id} from {stale.describe()}, which is no longer running",
                           soft_wrap=True, highlight=False)

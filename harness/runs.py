@@ -125,6 +125,38 @@ def hold(run_dir: RunDir) -> Iterator[Holder | None]:
         lock.close()
 
 
+@contextmanager
+def hold_shared(url: str, run_id: str) -> Iterator[None]:
+    """In distributed mode, the run is also held in the shared system database (a session advisory lock),
+    so a coordinator of the same run id on another machine, with its own results folder, is refused too;
+    the session's ``application_name`` names the holder. Postgres drops the lock when the session ends."""
+    import psycopg
+
+    name = f"dbos-skill-eval run pid {os.getpid()} host {socket.gethostname()}"[:63]
+    try:
+        conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), autocommit=True,
+                               application_name=name, connect_timeout=10)
+    except psycopg.Error as exc:
+        from graders.postgres import redact
+
+        raise UserError(f"--system-db {redact(url)}: cannot connect ({str(exc).strip().splitlines()[0]})") from None
+    try:
+        key = f"dbos-skill-eval run {run_id}"
+        if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]:
+            row = conn.execute(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.objid::bigint = "
+                "(hashtext(%s)::bigint & 4294967295)", (key,)).fetchone()
+            words = (row[0] if row else "").split()  # dbos-skill-eval run pid P host H
+            live = Holder(int(words[3]) if len(words) >= 6 and words[3].isdigit() else None,
+                          words[5] if len(words) >= 6 else "?")
+            raise UserError(f"run {run_id} is already in progress ({live.describe()}, in the shared system "
+                            "database)")
+        yield
+    finally:
+        conn.close()
+
+
 @dataclass(frozen=True)
 class RunSummary:
     run_id: str

@@ -125,3 +125,18 @@ def test_runs_lists_in_a_table(tmp_path, capsys):
     assert main(["runs", "--results-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "cut" in out and "0/3" in out and "interrupted" in out and "1 run(s); 1 interrupted" in out
+
+
+def test_a_distributed_run_is_also_held_in_the_shared_system_database(pg_server):
+    from tests.cli_support import database_url
+
+    url = database_url(pg_server.admin_conninfo, "postgres")
+    with runs.hold_shared(url, "dist"):
+        with pytest.raises(UserError) as refused, runs.hold_shared(url, "dist"):
+            pass
+        assert str(refused.value) == (f"run dist is already in progress (pid {os.getpid()} on host "
+                                      f"{socket.gethostname()}, in the shared system database)")
+        with runs.hold_shared(url, "other"):  # another run id on the same database is free
+            pass
+    with runs.hold_shared(url, "dist"):  # released with its session
+        pass
