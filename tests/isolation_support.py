@@ -217,6 +217,7 @@ def abandoned_run(root: Path) -> Observed:
         model.hold("greet-b", 1)
         proc = bench.start("e", ["greet-a", "greet-b"])
         assert model.held.wait(240), "run e never reached greet-b's second call"
+        wait_for(lambda: records(bench.results, "e") or proc.poll() is not None, "greet-a's record")
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         model.release()

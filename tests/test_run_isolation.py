@@ -100,7 +100,8 @@ def test_runs_lists_an_interrupted_run_and_abandon_cancels_what_is_left(tmp_path
     assert re.search(r"\be\b.*abandoned", seen.notes["listed_after"].stdout), seen.notes["listed_after"].stdout
     assert seen.notes["again_exit"] == 2 and "run e was abandoned" in seen.logs["e"]
     figure = seen.figures[0]
-    assert figure.recorded == seen.notes["recorded_before"], "abandoning dropped or added a recorded trial"
+    assert seen.notes["recorded_before"] == ["greet-a"], seen.logs["e"][-2000:]
+    assert figure.recorded == ["greet-a"], "abandoning dropped or added a recorded trial"
 
 
 def test_two_coordinators_on_one_system_database_get_only_their_own_trials(tmp_path, needs_grading, system_db):
