@@ -12,6 +12,7 @@ distributed mode, its own executor id and trial queue: ``harness/runs.py``).
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import traceback
@@ -83,7 +84,8 @@ class RunState:
     def model(self, job: TrialJob) -> Any:
         if self.build_model is None:
             return self.models.get(job.trial.model)
-        key = (job.trial.model, job.cache, job.model.mode if job.model else None)
+        spec = json.dumps(job.model.to_json(), sort_keys=True, default=str) if job.model else None
+        key = (job.trial.model, job.cache, spec)  # runs may differ in parameters (base URL too) or cache
         if key not in self.models:
             self.models[key] = self.build_model(job)
         return self.models[key]
