@@ -140,3 +140,19 @@ def test_a_distributed_run_is_also_held_in_the_shared_system_database(pg_server)
             pass
     with runs.hold_shared(url, "dist"):  # released with its session
         pass
+
+
+def test_a_record_goes_to_the_run_its_job_names_and_a_worker_builds_per_run_settings(tmp_path):
+    from harness.orchestrator import RunState
+
+    coordinator = RunState(RunDir(tmp_path, "b"), {}, {}, None)
+    foreign = TrialJob("a", "run-a", "a:k", TRIAL, CacheSpec("/c"))
+    assert coordinator.record_into(foreign).root == tmp_path / "runs" / "a"
+    assert coordinator.record_into(TrialJob("b", "run-b", "b:k", TRIAL, CacheSpec("/c"))) is coordinator.run_dir
+    built = []
+    worker = RunState(None, {}, {}, None, build_model=lambda job: built.append(job) or len(built))
+    one = TrialJob("a", "run-a", "a:k", TRIAL, CacheSpec("/c"), ModelSpec("agent", {"base_url": "http://h1"}))
+    assert worker.model(one) == worker.model(one) == 1
+    assert worker.model(TrialJob("b", "run-b", "b:k", TRIAL, CacheSpec("/c"),
+                                 ModelSpec("agent", {"base_url": "http://h2"}))) == 2  # another endpoint
+    assert worker.model(TrialJob("c", "run-c", "c:k", TRIAL, CacheSpec("/c", read=False), one.model)) == 3
