@@ -262,7 +262,7 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
            trial_queue=trial_queue)
     try:
         prefix = f"{run_id}:"
-        cache = state.cache or CacheSpec(str(Path("results/cache/responses").resolve()))
+        cache = state.cache or CacheSpec(str((state.run_dir.root.parent.parent / "cache" / "responses").resolve()))
         ids = workflow_ids(state.run_dir, trials)
         gate = budget({r["key"] for r in state.run_dir.records()}) if budget else None
         waiting, enqueued = list(trials), set()
