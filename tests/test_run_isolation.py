@@ -38,7 +38,9 @@ def needs_grading(pg_server, bwrap_available, runtime):
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
 def test_an_interrupted_run_never_leaks_into_the_next_run_and_resumes_on_its_own(tmp_path, needs_grading, how):
-    seen = scenarios.interrupted_then_another_run(tmp_path, how)
+    # SIGTERM takes the harness's SIGINT path (both raise KeyboardInterrupt): its resume is left out to keep CI
+    # time down; benchmarks/run_isolation.py resumes after all three.
+    seen = scenarios.interrupted_then_another_run(tmp_path, how, resume=how is not signal.SIGTERM)
     assert seen.notes["a_exit"] == (-9 if how is signal.SIGKILL else 130), seen.logs["a"][-2000:]
     if how is not signal.SIGKILL:
         assert "Resume with: python run_eval.py run --run-id a" in seen.logs["a"]
@@ -56,6 +58,8 @@ def test_an_interrupted_run_never_leaks_into_the_next_run_and_resumes_on_its_own
     assert re.search(rf"\ba\b.*{len(interrupted.recorded)}/4.*interrupted", listed), listed
     assert re.search(r"\bb\b.*1/1.*complete", listed), listed
 
+    if how is signal.SIGTERM:
+        return
     resumed = seen.figures[2]
     assert resumed.exit_code == 0, seen.logs["a"][-3000:]
     assert sorted(resumed.recorded) == RUN_A and resumed.passed == 4, "the resumed run lost or duplicated trials"
