@@ -31,8 +31,9 @@ sys.path.insert(0, str(REPO))
 
 from dbos import DBOS, SetWorkflowID  # noqa: E402
 
-from harness import orchestrator  # noqa: E402
+from harness import orchestrator, runs  # noqa: E402
 from harness.agent import ApiModel  # noqa: E402
+from harness.jobs import CacheSpec, TrialJob  # noqa: E402
 from harness.models.anthropic_model import AnthropicClient  # noqa: E402
 from harness.models.cache import ResponseCache  # noqa: E402
 from harness.models.chat import TokenCount  # noqa: E402
@@ -57,8 +58,9 @@ def run_pass(label: str, trials: list[Trial], tag: str) -> tuple[float, list[dic
     the orchestrator's run loop does (``handle.get_result()`` polls once a second and would blur the figure)."""
     started = time.perf_counter()
     for trial in trials:
-        with SetWorkflowID(f"{tag}:{trial.key}"):
-            DBOS.enqueue_workflow(orchestrator.GENERATION_QUEUE, orchestrator.generate_workflow, trial.to_dict())
+        job = TrialJob("bench", DBOS.executor_id, f"{tag}:{trial.key}", trial, CacheSpec("unused"))
+        with SetWorkflowID(job.workflow_id):
+            DBOS.enqueue_workflow(orchestrator.GENERATION_QUEUE, orchestrator.generate_workflow, job.to_json())
     while True:
         rows = DBOS.list_workflows(workflow_id_prefix=f"{tag}:", load_input=False, load_output=False)
         if sum(1 for w in rows if w.status not in ("PENDING", "ENQUEUED")) == len(trials):
@@ -96,7 +98,7 @@ def main() -> int:
         model = ApiModel(settings, client, ResponseCache(Path(tmp) / "cache"), price)
         state = orchestrator.RunState(RunDir(Path(tmp), "bench"), {task.id: task}, {}, None, {model_id: model})
         orchestrator._state = state
-        orchestrator.launch(orchestrator.system_db_url(Path(tmp)), 2, args.concurrency)
+        orchestrator.launch(runs.system_db_url(RunDir(Path(tmp), "bench")), 2, args.concurrency)
         try:
             print(f"{args.trials} trials x {len(script)} calls, {args.latency} s per call, generation concurrency "
                   f"{args.concurrency}, {args.protocol} wire format through the real SDK")

@@ -21,7 +21,7 @@ from harness.errors import UserError
 from harness.stats import DEFAULT_TEST, TESTS
 
 SUBCOMMANDS = ("run", "tasks", "report", "check", "validate", "setup", "skill-check", "compare", "nightly", "baseline",
-               "worker", "plan")
+               "worker", "plan", "runs")
 
 DESCRIPTION = """\
 dbos-skill-eval: does the dbos-python agent skill make coding models write better DBOS code?
@@ -134,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--mode", choices=("agent", "single-shot"), default="agent")
     plan.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
     plan.add_argument("--tasks-dir", metavar="DIR", help=argparse.SUPPRESS)
+    runs = sub.add_parser("runs", help="list runs (complete, interrupted, running); --abandon an interrupted one")
+    runs.add_argument("--abandon", metavar="ID", help="cancel an interrupted run's remaining workflows so nothing "
+                      "ever resumes them (its recorded trials stay)")
+    runs.add_argument("--system-db", metavar="URL", help="with --abandon: the run's --system-db, when it had one")
+    runs.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
 
     tasks = sub.add_parser("tasks", help="list the benchmark's tasks (validating them)")
     tasks.add_argument("--check", action="store_true", help="print every problem instead of the list")
@@ -244,6 +249,35 @@ def cmd_worker(args: argparse.Namespace, console: Console) -> int:
     return run_worker(config, console)
 
 
+def cmd_runs(args: argparse.Namespace, console: Console) -> int:
+    from rich.table import Table
+
+    from harness import runs
+    from harness.config import REPO
+    from harness.results import RunDir
+
+    results = Path(args.results_dir) if args.results_dir else REPO / "results"
+    if args.abandon:
+        cancelled = runs.abandon(RunDir.open(args.abandon, results), args.system_db)
+        console.print(f"Run {args.abandon} abandoned: {cancelled} unfinished workflow(s) cancelled; its recorded "
+                      "trials stay.", highlight=False)
+        return 0
+    table = Table(title=f"runs in {results / 'runs'}")
+    for col in ("id", "started", "models", "arms", "trials done", "state"):
+        table.add_column(col)
+    listed = runs.list_runs(results)
+    for run in listed:
+        state = f"running ({run.holder.describe()})" if run.holder else run.state
+        done = "?" if run.done < 0 else str(run.done)
+        table.add_row(run.run_id, run.started, ", ".join(run.models), ", ".join(run.arms), f"{done}/{run.total}", state)
+    console.print(table)
+    interrupted = sum(1 for r in listed if r.state == "interrupted")
+    console.print(f"{len(listed)} run(s); {interrupted} interrupted" + (": resume with python run_eval.py run --run-id "
+                  "ID (and its flags), or abandon with python run_eval.py runs --abandon ID" if interrupted else ""),
+                  highlight=False, soft_wrap=True)
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     from harness.config import build_config, default_run_id
     from harness.validate import validate
@@ -334,4 +368,5 @@ def cmd_skill_check(args: argparse.Namespace, console: Console) -> int:
 
 COMMANDS = {"run": cmd_run, "tasks": cmd_tasks, "report": cmd_report, "check": cmd_check,
             "validate": cmd_validate, "skill-check": cmd_skill_check, "worker": cmd_worker, "plan": cmd_plan,
+            "runs": cmd_runs,
             **REPORT_COMMANDS}

@@ -161,7 +161,8 @@ class WorkerConfig:
     pg_url: str | None
     sandbox: str
     keep_dbs: bool
-    results_dir: Path  # the worker's scratch (trial files, response cache); results travel to the coordinator
+    results_dir: Path  # the worker's scratch (trial files); results travel to the coordinator, and the
+    # response cache is the run's own (its path and --no-cache come with each trial's job)
     cache_dir: Path
     generation: bool = True
     grading: bool = True

@@ -4,10 +4,15 @@ The workflow id is ``<run_id>:<trial key>``, so running the same run id again af
 that finished return their recorded result, a trial killed mid-way is recovered from its last completed step
 (a paid generation is never repeated). The grading resources (Postgres, sandbox, runtime) are process state,
 built in ``run`` before DBOS launches, because recovery starts executing workflows during ``DBOS.launch()``.
+
+A run owns its trials: each workflow's input is a ``TrialJob`` (``harness/jobs.py``) naming its run, and the
+record goes to that run's folder; recovery is scoped to the run by its own system database (or, in
+distributed mode, its own executor id and trial queue: ``harness/runs.py``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import traceback
@@ -23,8 +28,10 @@ from graders import GradingEnvironment, Status
 from harness import __version__
 from harness.budget import Budget
 from harness.generation import generate_trial
+from harness.jobs import CacheSpec, ModelSpec, TrialJob
 from harness.records import build_record, generation_failed, harness_failed
 from harness.results import RunDir
+from harness.runs import UNFINISHED, executor_id_of
 from harness.skills import SkillVersion
 from harness.tasks import Task
 from harness.transport import pack, read_workspace, unpack
@@ -42,32 +49,46 @@ class RunState:
     tasks: dict[str, Task]
     skills: dict[str, SkillVersion]  # by hash
     grading: GradingEnvironment | None  # None on a coordinator that leaves grading to workers
-    models: dict[str, Any] = field(default_factory=dict)  # model id -> Model, built once per run (shared clients)
-    model_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # real models' mode and parameters
+    models: dict[Any, Any] = field(default_factory=dict)  # model id (a worker: model and cache) -> Model
+    model_specs: dict[str, ModelSpec] = field(default_factory=dict)  # real models' mode and parameters
     scratch: Path | None = None  # trial files of other runs (a worker's, or another coordinator's trials)
-    build_model: Callable[[dict[str, Any]], Any] | None = None  # a worker builds the models its trials need
+    build_model: Callable[[TrialJob], Any] | None = None  # a worker builds the models its trials need
+    cache: CacheSpec | None = None  # the run's response cache settings, sent with each job
     _hashes: dict[str, str] = field(default_factory=dict, repr=False)
 
-    def trial_dir(self, trial: dict[str, Any]) -> Path:
-        if self.run_dir is not None and trial.get("run_id", self.run_dir.run_id) == self.run_dir.run_id:
-            return self.run_dir.trial_dir(trial["trial_id"])
-        run_id = trial.get("run_id", "unknown-run")
-        return (self.scratch or Path("results") / "worker") / "runs" / run_id / "trials" / trial["trial_id"]
+    def trial_dir(self, job: TrialJob) -> Path:
+        """Where this executor keeps the trial's files: the run's own folder when this process is the
+        trial's coordinator, else a scratch folder whose files travel back in the step's output."""
+        if self.run_dir is not None and not _remote(job):
+            return self.record_into(job).trial_dir(job.trial.trial_id)
+        return (self.scratch or Path("results") / "worker") / "runs" / job.run_id / "trials" / job.trial.trial_id
 
-    def task(self, trial: dict[str, Any]) -> Task:
+    def record_into(self, job: TrialJob) -> RunDir:
+        """The run named by the trial's own job, never merely the run of this process."""
+        if self.run_dir is not None and self.run_dir.run_id == job.run_id:
+            return self.run_dir
+        results = self.run_dir.root.parent.parent if self.run_dir is not None else (self.scratch or Path("results"))
+        return RunDir(results, job.run_id)
+
+    def task(self, job: TrialJob) -> Task:
         """The trial's task, checked to be the coordinator's version of it (a worker loads its own copy)."""
-        task = self.tasks.get(trial["task_id"])
+        trial = job.trial
+        task = self.tasks.get(trial.task_id)
         if task is not None and task.id not in self._hashes:
             self._hashes[task.id] = task_hash(task)
-        if task is None or (trial.get("task_hash") and self._hashes[task.id] != trial["task_hash"]):
-            raise LookupError(f"this executor's tasks/{trial['task_id']} is missing or differs from the "
+        if task is None or (trial.task_hash and self._hashes[task.id] != trial.task_hash):
+            raise LookupError(f"this executor's tasks/{trial.task_id} is missing or differs from the "
                               "coordinator's: give it the same checkout (and --tasks-dir)")
         return task
 
-    def model(self, trial: dict[str, Any]) -> Any:
-        if trial["model"] not in self.models and self.build_model is not None:
-            self.models[trial["model"]] = self.build_model(trial)
-        return self.models.get(trial["model"])
+    def model(self, job: TrialJob) -> Any:
+        if self.build_model is None:
+            return self.models.get(job.trial.model)
+        spec = json.dumps(job.model.to_json(), sort_keys=True, default=str) if job.model else None
+        key = (job.trial.model, job.cache, spec)  # runs may differ in parameters (base URL too) or cache
+        if key not in self.models:
+            self.models[key] = self.build_model(job)
+        return self.models[key]
 
 
 _state: RunState | None = None
@@ -86,36 +107,37 @@ def note_step(trial_dir: Path, event: str) -> None:
         log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} pid={os.getpid()} {event}\n")
 
 
-def _remote(trial: dict[str, Any]) -> bool:
+def _remote(job: TrialJob) -> bool:
     """This step runs on another executor than the trial's coordinator: its files must travel back."""
-    return trial.get("coordinator", DBOS.executor_id) != DBOS.executor_id
+    return job.coordinator != DBOS.executor_id
 
 
 @DBOS.step()
-def generate_step(trial: dict[str, Any]) -> dict[str, Any]:
+def generate_step(data: dict[str, Any]) -> dict[str, Any]:
     state = _current()
-    t = Trial.from_dict(trial)
+    job = TrialJob.from_json(data)
+    t = job.trial
     skill = state.skills.get(t.skill_hash) if t.skill_hash else None
-    trial_dir = state.trial_dir(trial)
+    trial_dir = state.trial_dir(job)
     note_step(trial_dir, "generate")
     try:
         if t.skill_hash and skill is None:
             raise LookupError(f"this executor lacks skill {t.skill_label} ({t.skill_hash[:12]}): pass it --skill")
-        summary = generate_trial(t, state.task(trial), skill, trial_dir, state.model(trial))
+        summary = generate_trial(t, state.task(job), skill, trial_dir, state.model(job))
     except Exception as exc:  # an adapter's bug (or a worker missing what the trial needs) is ours, not the model's
         return {"error": f"{type(exc).__name__}: {exc}", "error_kind": "infra_error", "usage": {},
                 "traceback": traceback.format_exc(), "duration_s": 0.0}
     summary["workspace"] = read_workspace(trial_dir / "files")  # grading may run on another machine
-    if _remote(trial):
+    if _remote(job):
         summary["shipped"] = pack(trial_dir, ["transcript.json"])
     return summary
 
 
 @DBOS.step()
-def grade_step(trial: dict[str, Any], attempt: int, workspace: dict[str, str] | None = None) -> dict[str, Any]:
+def grade_step(data: dict[str, Any], attempt: int, workspace: dict[str, str] | None = None) -> dict[str, Any]:
     state = _current()
-    t = Trial.from_dict(trial)
-    trial_dir = state.trial_dir(trial)
+    job = TrialJob.from_json(data)
+    trial_dir = state.trial_dir(job)
     log_dir = trial_dir / "logs" if attempt == 1 else trial_dir / f"logs.attempt{attempt}"
     note_step(trial_dir, f"grade attempt={attempt}")
     try:
@@ -123,59 +145,62 @@ def grade_step(trial: dict[str, Any], attempt: int, workspace: dict[str, str] | 
             unpack(trial_dir / "files", workspace)
         if state.grading is None:
             raise RuntimeError("this executor does not grade (a coordinator started with --workers-only)")
-        verdict = graders.grade(trial_dir / "files", state.task(trial).grading, state.grading, log_dir, t.key)
+        verdict = graders.grade(trial_dir / "files", state.task(job).grading, state.grading, log_dir, job.trial.key)
     except Exception as exc:
         return harness_failed("grading", f"{type(exc).__name__}: {exc}")
     result = verdict.to_dict()
-    if _remote(trial):
+    if _remote(job):
         result["shipped"] = pack(trial_dir, [log_dir.name])
     return result
 
 
 @DBOS.step()
-def store_step(trial: dict[str, Any], shipped: dict[str, str]) -> None:
-    """Files a step on another machine produced, into this run's trial folder."""
-    unpack(_current().trial_dir(trial), shipped)
+def store_step(data: dict[str, Any], shipped: dict[str, str]) -> None:
+    """Files a step on another machine produced, into the trial's run folder."""
+    unpack(_current().trial_dir(TrialJob.from_json(data)), shipped)
 
 
 @DBOS.step()
-def record_step(record: dict[str, Any]) -> None:
-    _current().run_dir.append_record(record)
+def record_step(data: dict[str, Any], record: dict[str, Any]) -> None:
+    """Into the run the job names (``results/runs/<job.run_id>``), whichever process executes it."""
+    _current().record_into(TrialJob.from_json(data)).append_record(record)
 
 
 @DBOS.workflow()
-def generate_workflow(trial: dict[str, Any]) -> dict[str, Any]:
-    return generate_step(trial)
+def generate_workflow(data: dict[str, Any]) -> dict[str, Any]:
+    return generate_step(data)
 
 
 @DBOS.workflow()
-def grade_workflow(trial: dict[str, Any], attempt: int, workspace: dict[str, str] | None = None) -> dict[str, Any]:
-    return grade_step(trial, attempt, workspace)
+def grade_workflow(data: dict[str, Any], attempt: int, workspace: dict[str, str] | None = None) -> dict[str, Any]:
+    return grade_step(data, attempt, workspace)
 
 
 @DBOS.workflow()
-def trial_workflow(trial: dict[str, Any]) -> dict[str, Any]:
-    """Generation and grading run as child workflows on their own queues, so slow model calls never idle
-    the graders and a grading backlog never holds up generation. Either may run on another machine (a
-    ``worker``): its files then come back in its output and are stored here before the trial is recorded."""
-    generation = DBOS.enqueue_workflow(GENERATION_QUEUE, generate_workflow, trial).get_result()
+def trial_workflow(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` is a ``TrialJob`` in its JSON form. Generation and grading run as child workflows on their
+    own queues, so slow model calls never idle the graders and a grading backlog never holds up generation.
+    Either may run on another machine (a ``worker``): its files then come back in its output and are stored
+    here before the trial is recorded."""
+    job = TrialJob.from_json(data)
+    generation = DBOS.enqueue_workflow(GENERATION_QUEUE, generate_workflow, data).get_result()
     if generation.get("shipped"):
-        store_step(trial, {**generation["shipped"],
-                           **{f"files/{k}": v for k, v in generation.get("workspace", {}).items()}})
+        store_step(data, {**generation["shipped"],
+                          **{f"files/{k}": v for k, v in generation.get("workspace", {}).items()}})
     attempts = 0
     if generation.get("error_kind"):
         verdict = generation_failed(generation)
     else:
         for attempt in range(1, GRADE_ATTEMPTS + 1):
             attempts = attempt
-            verdict = DBOS.enqueue_workflow(GRADING_QUEUE, grade_workflow, trial, attempt,
+            verdict = DBOS.enqueue_workflow(GRADING_QUEUE, grade_workflow, data, attempt,
                                             generation.get("workspace")).get_result()
             if verdict.get("shipped"):
-                store_step(trial, verdict.pop("shipped"))
+                store_step(data, verdict.pop("shipped"))
             if verdict["status"] != Status.INFRA_ERROR:
                 break
-    record = build_record(trial, generation, verdict, attempts)
-    record_step(record)
+    record = build_record(job.record_fields(), generation, verdict, attempts)
+    record_step(data, record)
     return record
 
 
@@ -223,19 +248,21 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
     ``budget`` (built from the trial keys already recorded), a trial is enqueued only when the budget admits it;
     once it stops admitting, the trials in flight finish and the rest are left for a later run.
 
-    ``distributed`` (a shared Postgres system database): the coordinator has an executor id and a trial queue
-    of its own run (``run-<id>``, ``trials-<id>``: coordinators of other runs never take its trials, and a
-    rerun recovers them), and ``workers_only`` leaves generation and grading to workers."""
+    The coordinator's executor id and trial queue are the run's own (``run-<id>``, ``trials-<id>``): what
+    ``DBOS.launch()`` recovers and what this process dequeues is this run's and nothing else, whether
+    ``system_db`` is the run's own SQLite file or (``distributed``) a Postgres database that coordinators of
+    other runs and workers share (``harness/runs.py`` says why). ``workers_only`` leaves generation and
+    grading to workers."""
     global _state
     _state = state
     run_id = state.run_dir.run_id
-    trial_queue = f"{TRIAL_QUEUE}-{run_id}" if distributed else TRIAL_QUEUE
+    trial_queue = f"{TRIAL_QUEUE}-{run_id}"
     listen = None if not distributed else [trial_queue] + ([] if workers_only else [GENERATION_QUEUE, GRADING_QUEUE])
-    launch(system_db, slots, generation_concurrency, executor_id=f"run-{run_id}" if distributed else None,
-           listen=listen, trial_queue=trial_queue)
+    launch(system_db, slots, generation_concurrency, executor_id=executor_id_of(run_id), listen=listen,
+           trial_queue=trial_queue)
     try:
         prefix = f"{run_id}:"
-        extra = {"run_id": run_id, "coordinator": DBOS.executor_id}
+        cache = state.cache or CacheSpec(str((state.run_dir.root.parent.parent / "cache" / "responses").resolve()))
         ids = workflow_ids(state.run_dir, trials)
         gate = budget({r["key"] for r in state.run_dir.records()}) if budget else None
         waiting, enqueued = list(trials), set()
@@ -245,12 +272,11 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
             records = {r["key"]: r for r in state.run_dir.records()} if gate else {}
             while waiting and (gate is None or gate.admit(waiting[0].key, records)):
                 trial = waiting.pop(0)
-                workflow_id = ids[trial.key]
-                params = {"model_params": state.model_params[trial.model]} if trial.model in state.model_params else {}
-                with SetWorkflowID(workflow_id):
-                    DBOS.enqueue_workflow(trial_queue, trial_workflow, {**trial.to_dict(), "workflow_id": workflow_id,
-                                                                        **extra, **params})
-                enqueued.add(workflow_id)
+                job = TrialJob(run_id, DBOS.executor_id, ids[trial.key], trial, cache,
+                               state.model_specs.get(trial.model))
+                with SetWorkflowID(job.workflow_id):
+                    DBOS.enqueue_workflow(trial_queue, trial_workflow, job.to_json())
+                enqueued.add(job.workflow_id)
             active = {w.workflow_id for w in _trial_workflows(prefix, UNFINISHED)}  # only what is in flight:
             finished = (finished_before | enqueued) - active  # listing every workflow each poll costs O(trials)
             progress(len(finished & wanted), len(wanted))
@@ -267,16 +293,14 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
             if w.status == "SUCCESS":  # finished, but its record was lost (e.g. trials.jsonl cut): the output has it
                 state.run_dir.append_record(DBOS.retrieve_workflow(w.workflow_id).get_result())
             else:  # a workflow that raised is a harness bug: keep it visible as an infra error
-                trial = {**by_id[w.workflow_id].to_dict(), "workflow_id": w.workflow_id}
-                state.run_dir.append_record(build_record(trial, {}, harness_failed("workflow", str(w.error)), 0))
+                job = TrialJob(run_id, DBOS.executor_id, w.workflow_id, by_id[w.workflow_id], cache)
+                state.run_dir.append_record(build_record(job.record_fields(), {},
+                                                         harness_failed("workflow", str(w.error)), 0))
     finally:
         DBOS.destroy()
         _state = None
     keys = {t.key for t in trials}
     return [r for r in state.run_dir.records() if r["key"] in keys]
-
-
-UNFINISHED = ("PENDING", "ENQUEUED", "DELAYED")
 
 
 def _trial_workflows(prefix: str, status: tuple[str, ...] | None = None) -> list[Any]:
@@ -298,8 +322,3 @@ def workflow_ids(run_dir: RunDir, trials: list[Trial]) -> dict[str, str]:
         round_ = int(old.rsplit(":r", 1)[1]) if ":r" in old.removeprefix(base) else 0
         ids[trial.key] = f"{base}:r{round_ + 1}" if trial.key in retry else old
     return ids
-
-
-def system_db_url(results_dir: Path) -> str:
-    results_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{results_dir.resolve() / 'dbos_system.sqlite'}"

@@ -6,7 +6,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -16,10 +16,11 @@ from graders.databases import DatabaseFactory
 from graders.postgres import connect_server, redact, start_cluster
 from graders.runtime import ensure_runtime
 from graders.sandbox import make_sandbox, sweep_scratch
-from harness import orchestrator
+from harness import orchestrator, runs
 from harness.budget import Budget, prior_estimates
 from harness.config import RunConfig, WorkerConfig
 from harness.errors import UserError
+from harness.jobs import CacheSpec, ModelSpec
 from harness.models import Model, make_model
 from harness.models.cache import ResponseCache
 from harness.pricing import load_prices
@@ -80,6 +81,9 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
         console.print(notice, soft_wrap=True)
     run_dir = RunDir(config.results_dir, config.run_id)
     run_dir.records()  # a damaged trials.jsonl of a run being resumed stops us here, before anything starts
+    if not config.dry_run:
+        runs.check_startable(run_dir)  # abandoned, or in progress in another process: one line, exit 2
+        runs.check_free(run_dir)
     console.print(f"Run [bold]{config.run_id}[/]: {len(trials)} trials ({len(tasks)} tasks x "
                   f"{len(config.models)} model(s) x arms x {config.epochs} epoch(s)); output in {run_dir.root}")
     prices = load_prices()
@@ -108,7 +112,6 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
         console.print(f"Stopped at --max-cost ${config.max_cost:.2f}: {len(trials) - len(records)} of {len(trials)} "
                       f"trials not started (${spent:.4f} spent in this run). Continue with the same --run-id "
                       "and a larger --max-cost.")
-    run_dir.update_manifest(finished_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
     report = write_report(run_dir.root, config.run_id, run_dir.read_manifest(), records)
     console.print(terminal_table(records))
     infra = [r for r in records if r["status"] == "infra_error"]
@@ -166,23 +169,37 @@ def stop_hard_on_interrupt(env: GradingEnvironment | None, run_dir: RunDir) -> I
 def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Task], skills: list[SkillVersion],
             trials: list[Trial], models: dict[str, Model] | None = None,
             budget: Callable[[set[str]], Budget] | None = None) -> list[dict]:
-    """Grade ``trials`` through the DBOS orchestrator with a live progress bar; returns their records."""
-    with grading_environment(config, console) as env:
-        run_dir.write_manifest({**config.manifest(), "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                                "trials": len(trials), "dbos_runtime": env.runtime.dbos_version if env else None,
-                                "skill_hashes": {s.label: s.hash for s in skills}})
-        params = {m: {"mode": s.mode, "params": s.params} for m, s in config.model_settings.items()}
-        state = orchestrator.RunState(run_dir, {t.id: t for t in tasks}, {s.hash: s for s in skills}, env,
-                                      models or {}, params, scratch=config.results_dir / "worker")
-        system_db = config.system_db or orchestrator.system_db_url(config.results_dir)
-        if config.system_db:
-            console.print(f"Workers join with: python run_eval.py worker --system-db {redact(system_db)}"
-                          + (" (this process only enqueues and records)" if config.workers_only else ""),
+    """Grade ``trials`` through the DBOS orchestrator with a live progress bar; returns their records. The run
+    is held by this process (a second start of the same run id is refused) and keeps its workflows in its own
+    system database unless ``--system-db`` is given (``harness/runs.py``)."""
+    runs.check_startable(run_dir)
+    shared = runs.hold_shared(config.system_db, run_dir.run_id) if config.system_db else nullcontext()
+    with runs.hold(run_dir) as stale, shared:
+        if stale is not None:
+            console.print(f"Took over run {run_dir.run_id} from {stale.describe()}, which is no longer running",
                           soft_wrap=True, highlight=False)
-        with RunProgress(console, run_dir, trials) as progress, stop_hard_on_interrupt(env, run_dir):
-            return orchestrator.run(state, trials, system_db, config.slots, config.generation_concurrency,
-                                    progress.update, budget, distributed=config.system_db is not None,
-                                    workers_only=config.workers_only)
+        notice = runs.interrupted_notice(config.results_dir, run_dir.run_id)
+        if notice:
+            console.print(notice, soft_wrap=True, highlight=False)
+        with grading_environment(config, console) as env:
+            run_dir.write_manifest({**config.manifest(), "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                                    "trials": len(trials), "dbos_runtime": env.runtime.dbos_version if env else None,
+                                    "skill_hashes": {s.label: s.hash for s in skills}})
+            specs = {m: ModelSpec(s.mode, s.params) for m, s in config.model_settings.items()}
+            cache = CacheSpec(str(config.response_cache_dir.resolve()), config.use_cache)
+            state = orchestrator.RunState(run_dir, {t.id: t for t in tasks}, {s.hash: s for s in skills}, env,
+                                          models or {}, specs, scratch=config.results_dir / "worker", cache=cache)
+            system_db = config.system_db or runs.system_db_url(run_dir)
+            if config.system_db:
+                console.print(f"Workers join with: python run_eval.py worker --system-db {redact(system_db)}"
+                              + (" (this process only enqueues and records)" if config.workers_only else ""),
+                              soft_wrap=True, highlight=False)
+            with RunProgress(console, run_dir, trials) as progress, stop_hard_on_interrupt(env, run_dir):
+                records = orchestrator.run(state, trials, system_db, config.slots, config.generation_concurrency,
+                                           progress.update, budget, distributed=config.system_db is not None,
+                                           workers_only=config.workers_only)
+        run_dir.update_manifest(finished_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        return records
 
 
 class RunProgress:

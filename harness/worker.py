@@ -6,7 +6,9 @@ which every worker pointed at the same Postgres system database takes work from 
 builds its own grading environment (runtime venv, sandbox, its own throwaway Postgres for trial databases),
 loads the tasks and skills of its own checkout (a trial whose task or skill differs from the coordinator's,
 by content hash, becomes an infra error naming it), and sends its files back in the steps' outputs
-(``harness/transport.py``). It runs until Ctrl-C or SIGTERM.
+(``harness/transport.py``). Each trial's job (``harness/jobs.py``) names its run, its coordinator, the model's
+parameters and the run's response cache (path and ``--no-cache``), which the worker uses instead of its own.
+It runs until Ctrl-C or SIGTERM.
 
 Executor ids: a worker's unfinished steps stay PENDING under its executor id and are recovered when a process
 with that id starts again. The default id, ``worker-<host>-<n>`` with the first ``n`` free on this machine, makes
@@ -21,6 +23,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,6 +34,7 @@ from graders.sandbox import sweep_scratch
 from harness import orchestrator
 from harness.config import WorkerConfig
 from harness.errors import UserError
+from harness.jobs import TrialJob
 from harness.models import ModelSettings, make_model, parse_model_id
 from harness.models.cache import ResponseCache
 from harness.skills import load_skill
@@ -51,21 +55,23 @@ def claim_executor_id(lock_dir: Path) -> tuple[str, IO[str]]:
     raise UserError(f"no free worker number on this machine (locks in {lock_dir})")
 
 
-def model_builder(config: WorkerConfig) -> Any:
-    """Builds, once per model id, the adapter a trial names, with the coordinator's mode and parameters."""
-    cache = ResponseCache(config.results_dir / "cache" / "responses")
+def model_builder(config: WorkerConfig) -> Callable[[TrialJob], Any]:
+    """Builds the adapter a job names with the coordinator's mode and parameters and the run's response cache
+    (its path and ``--no-cache``): the worker's own settings never decide what a run pays for. The state keeps
+    one adapter per model and cache setting."""
     lock = threading.Lock()
 
-    def build(trial: dict[str, Any]) -> Any:
+    def build(job: TrialJob) -> Any:
         with lock:
-            spec = trial.get("model_params")
+            model = job.trial.model
             settings = None
-            if spec:
-                kind, name = parse_model_id(trial["model"])
-                settings = ModelSettings(trial["model"], kind, name, spec["mode"], spec["params"])
-                if trial.get("settings") and settings.fingerprint() != trial["settings"]:
-                    raise LookupError(f"{trial['model']}: parameters differ from the coordinator's")
-            return make_model(trial["model"], settings, cache=cache, results_dir=config.results_dir)
+            if job.model:
+                kind, name = parse_model_id(model)
+                settings = ModelSettings(model, kind, name, job.model.mode, dict(job.model.params))
+                if job.trial.settings and settings.fingerprint() != job.trial.settings:
+                    raise LookupError(f"{model}: parameters differ from the coordinator's")
+            cache = ResponseCache(Path(job.cache.path), read=job.cache.read)
+            return make_model(model, settings, cache=cache, results_dir=config.results_dir)
 
     return build
 
