@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from graders.databases import DatabaseFactory, TrialDatabase
-from graders.postgres import PostgresServer
-from graders.runtime import Runtime
-from graders.sandbox import Limits, Running, RunResult, Sandbox
+from graders.postgres import PostgresServer, connect_server, start_cluster
+from graders.runtime import Runtime, ensure_runtime
+from graders.sandbox import BwrapSandbox, Limits, Running, RunResult, Sandbox, make_sandbox
 from graders.spec import GradingSpec
+
+#: shows a message while a slow preparation runs (the harness passes ``rich``'s ``console.status``)
+Announce = Callable[[str], AbstractContextManager[object]]
 
 
 @dataclass
@@ -23,6 +27,37 @@ class GradingEnvironment:
     databases: DatabaseFactory
     keep_databases: bool = False
     limits: Limits = Limits()
+
+    @classmethod
+    @contextmanager
+    def open(cls, sandbox: str = "bwrap", *, cache_dir: Path | None = None, runtime: Runtime | None = None,
+             pg_url: str | None = None, server: PostgresServer | None = None, parent_dir: Path | None = None,
+             keep_databases: bool = False, announce: Announce | None = None) -> Iterator[GradingEnvironment]:
+        """The one recipe for a grading environment: the sandbox check first (fails fastest), then the runtime
+        venv (``runtime``, or built under ``cache_dir``), then Postgres (``server`` as given, else one at
+        ``pg_url``, else a throwaway cluster under ``parent_dir``) and its template database. A server this
+        opened is stopped on exit; a ``server`` passed in stays the caller's."""
+        status = announce or (lambda _message: nullcontext())
+        if sandbox == "bwrap":
+            BwrapSandbox()  # raises with the install command when bubblewrap is missing
+        if runtime is None:
+            if cache_dir is None:
+                raise ValueError("GradingEnvironment.open needs a runtime or a cache_dir")
+            with status("Preparing the grading runtime (first time: about 30 s)..."):
+                runtime = ensure_runtime(cache_dir)
+        owned = server is None
+        if server is None:
+            server = connect_server(pg_url) if pg_url else start_cluster(parent_dir)
+        try:
+            shared = [server.socket_dir] if server.socket_dir else []
+            box = make_sandbox(sandbox, [runtime.root], shared)
+            factory = DatabaseFactory(server, runtime.python, runtime.dbos_version)
+            with status("Preparing the template database..."):
+                factory.prepare_template()
+            yield cls(server, runtime, box, factory, keep_databases=keep_databases)
+        finally:
+            if owned:
+                server.stop()
 
 
 @dataclass

@@ -193,15 +193,17 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, SetupError) as exc:
         make_console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before a run's executor opened (it exits on its own: harness/executor.py)
         if args.command == "run":
-            make_console(stderr=True).print("Interrupted; finished trials are saved. Resume with the same --run-id.",
-                                            soft_wrap=True)
+            from harness.executor import interrupted_run_message
+
+            make_console(stderr=True).print(interrupted_run_message(args.run_id), soft_wrap=True)
         return 130
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     from harness.config import build_config
+    from harness.executor import interrupted_run_message
     from harness.models.settings import parse_param
     from harness.runner import run_evaluation
 
@@ -216,8 +218,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     try:
         return run_evaluation(config, console)
     except KeyboardInterrupt:
-        make_console(stderr=True).print(f"Interrupted; finished trials are saved. Resume with: python run_eval.py "
-                                        f"run --run-id {config.run_id} (and the same flags)", soft_wrap=True)
+        make_console(stderr=True).print(interrupted_run_message(config.run_id), soft_wrap=True)
         return 130
 
 

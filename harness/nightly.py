@@ -139,7 +139,8 @@ def check_budget(cfg: NightlyConfig, n_trials: int, models: list[str], base: Run
 def run_nightly(config_path: Path, console: Console, *, run_id: str | None = None, results_dir: str | None = None,
                 tasks_dir: str | None = None) -> int:
     from harness.config import REPO, build_config, default_run_id
-    from harness.runner import load_skills, run_evaluation
+    from harness.executor import load_skills
+    from harness.runner import run_evaluation
     from harness.tasks import load_tasks
     from harness.trials import expand
 
@@ -152,7 +153,7 @@ def run_nightly(config_path: Path, console: Console, *, run_id: str | None = Non
                           results_dir=str(results), tasks_dir=tasks_dir, **extra)
     base = baseline.latest(results)
     n_trials = len(expand(load_tasks(config.tasks_dir, config.task_patterns), config.models, config.arms,
-                          load_skills(config), config.epochs))
+                          load_skills(config.skills), config.epochs))
     estimate = check_budget(cfg, n_trials, list(config.models), base)
     if estimate:
         console.print(estimate)

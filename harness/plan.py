@@ -226,13 +226,13 @@ def _points(x: float) -> str:
 
 def run_plan(config: PlanConfig, console: Console, *, test: str, alpha: float, mde_pp: float | None) -> int:
     from harness.budget import prior_estimates
+    from harness.executor import load_skills
     from harness.pricing import load_prices
-    from harness.runner import load_skills
     from harness.tasks import load_tasks
     from harness.trials import expand
 
     tasks = load_tasks(config.tasks_dir, config.task_patterns)
-    skills = load_skills(config)
+    skills = load_skills(config.skills)
     fingerprints = {m: s.fingerprint() for m, s in config.model_settings.items()}
     trials = expand(tasks, config.models, config.arms, skills, config.epochs, fingerprints)
     prices = load_prices()

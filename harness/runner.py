@@ -2,79 +2,41 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from graders import GradingEnvironment
-from graders.databases import DatabaseFactory
-from graders.postgres import connect_server, redact, start_cluster
-from graders.runtime import ensure_runtime
-from graders.sandbox import make_sandbox, sweep_scratch
+from graders.postgres import redact
 from harness import orchestrator, runs
 from harness.budget import Budget, prior_estimates
-from harness.config import RunConfig, WorkerConfig
+from harness.config import RunConfig
 from harness.errors import UserError
+from harness.executor import interrupted_run_message, load_run_inputs, open_executor
 from harness.jobs import CacheSpec, ModelSpec
 from harness.models import Model, make_model
 from harness.models.cache import ResponseCache
 from harness.pricing import load_prices
 from harness.report import terminal_table, write_report
 from harness.results import RunDir
-from harness.skills import SkillVersion, load_skill
-from harness.tasks import Task, load_tasks
+from harness.skills import SkillVersion
+from harness.tasks import Task
 from harness.trials import Trial, expand
-
-
-@contextmanager
-def grading_environment(config: RunConfig | WorkerConfig, console: Console) -> Iterator[GradingEnvironment | None]:
-    """Sandbox check first (fails fastest), then the runtime venv, then Postgres and its template. None for a
-    coordinator that leaves grading to workers (``--workers-only``)."""
-    from graders.sandbox import BwrapSandbox
-
-    if getattr(config, "workers_only", False):
-        yield None
-        return
-    if config.sandbox == "bwrap":
-        BwrapSandbox()  # raises with the install command when bubblewrap is missing
-    with console.status("Preparing the grading runtime (first time: about 30 s)..."):
-        runtime = ensure_runtime(config.cache_dir)
-    server = connect_server(config.pg_url) if config.pg_url else start_cluster()
-    try:
-        shared = [server.socket_dir] if server.socket_dir else []
-        sandbox = make_sandbox(config.sandbox, [runtime.root], shared)
-        factory = DatabaseFactory(server, runtime.python, runtime.dbos_version)
-        with console.status("Preparing the template database..."):
-            factory.prepare_template()
-        yield GradingEnvironment(server, runtime, sandbox, factory, keep_databases=config.keep_dbs)
-    finally:
-        server.stop()
-
-
-def load_skills(config: RunConfig) -> list[SkillVersion]:
-    skills = [load_skill(p) for p in config.skills]
-    labels = [s.label for s in skills]
-    return [SkillVersion(f"{s.label}-{s.hash[:6]}", s.path, s.hash, s.name, s.description, s.files)
-            if labels.count(s.label) > 1 else s for s in skills]
 
 
 def build_models(config: RunConfig) -> dict[str, Model]:
     """One adapter per model id for the whole run (SDK clients and their connection pools are shared by the
     concurrent generations); an unknown id or a missing replay run fails here, before anything starts."""
-    cache = ResponseCache(config.response_cache_dir, read=config.use_cache)
+    cache = ResponseCache(config.response_cache_dir.resolve(), read=config.use_cache)
     return {m: make_model(m, config.model_settings.get(m), cache=cache, results_dir=config.results_dir)
             for m in config.models}
 
 
 def run_evaluation(config: RunConfig, console: Console) -> int:
     models = build_models(config)
-    tasks = load_tasks(config.tasks_dir, config.task_patterns)
-    skills = load_skills(config)
+    tasks, skills = load_run_inputs(config)
     fingerprints = {m: s.fingerprint() for m, s in config.model_settings.items()}
     trials = expand(tasks, config.models, config.arms, skills, config.epochs, fingerprints)
     for notice in config.notices:
@@ -151,21 +113,6 @@ def print_estimate(console: Console, run_dir: RunDir, trials: list[Trial], estim
                   "(rough: about 4 characters a token, up to 8 agent turns; cached responses cost nothing).")
 
 
-@contextmanager
-def stop_hard_on_interrupt(env: GradingEnvironment | None, run_dir: RunDir) -> Iterator[None]:
-    """Ctrl-C (or SIGTERM) is a clean crash: stop Postgres, then exit at once. Steps in flight are never
-    checkpointed, so resuming re-runs exactly them; sandboxes die with us (parent-death signal)."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        if env is not None:
-            env.server.stop()
-            sweep_scratch(ours=True)
-        print(f"\nInterrupted; finished trials are saved in {run_dir.root}. Resume with: python run_eval.py run "
-              f"--run-id {run_dir.run_id} (and the same flags)", file=sys.stderr, flush=True)
-        os._exit(130)
-
-
 def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Task], skills: list[SkillVersion],
             trials: list[Trial], models: dict[str, Model] | None = None,
             budget: Callable[[set[str]], Budget] | None = None) -> list[dict]:
@@ -181,20 +128,22 @@ def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Ta
         notice = runs.interrupted_notice(config.results_dir, run_dir.run_id)
         if notice:
             console.print(notice, soft_wrap=True, highlight=False)
-        with grading_environment(config, console) as env:
+        with open_executor(config, console, grading=not config.workers_only, tasks=tasks, skills=skills) as executor:
+            env = executor.grading
             run_dir.write_manifest({**config.manifest(), "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                                     "trials": len(trials), "dbos_runtime": env.runtime.dbos_version if env else None,
                                     "skill_hashes": {s.label: s.hash for s in skills}})
             specs = {m: ModelSpec(s.mode, s.params) for m, s in config.model_settings.items()}
             cache = CacheSpec(str(config.response_cache_dir.resolve()), config.use_cache)
-            state = orchestrator.RunState(run_dir, {t.id: t for t in tasks}, {s.hash: s for s in skills}, env,
-                                          models or {}, specs, scratch=config.results_dir / "worker", cache=cache)
+            state = orchestrator.RunState(run_dir, executor.tasks, executor.skills, env, models or {}, specs,
+                                          scratch=config.results_dir / "worker", cache=cache)
             system_db = config.system_db or runs.system_db_url(run_dir)
             if config.system_db:
                 console.print(f"Workers join with: python run_eval.py worker --system-db {redact(system_db)}"
                               + (" (this process only enqueues and records)" if config.workers_only else ""),
                               soft_wrap=True, highlight=False)
-            with RunProgress(console, run_dir, trials) as progress, stop_hard_on_interrupt(env, run_dir):
+            stop = executor.stop_hard_on_interrupt(interrupted_run_message(run_dir.run_id, run_dir.root))
+            with RunProgress(console, run_dir, trials) as progress, stop:
                 records = orchestrator.run(state, trials, system_db, config.slots, config.generation_concurrency,
                                            progress.update, budget, distributed=config.system_db is not None,
                                            workers_only=config.workers_only)

@@ -18,9 +18,7 @@ a restarted worker pick up where it died.
 from __future__ import annotations
 
 import fcntl
-import os
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -30,15 +28,13 @@ from typing import IO, Any
 from rich.console import Console
 
 from graders.postgres import redact
-from graders.sandbox import sweep_scratch
 from harness import orchestrator
 from harness.config import WorkerConfig
 from harness.errors import UserError
+from harness.executor import open_executor
 from harness.jobs import TrialJob
 from harness.models import ModelSettings, make_model, parse_model_id
 from harness.models.cache import ResponseCache
-from harness.skills import load_skill
-from harness.tasks import load_tasks
 
 
 def claim_executor_id(lock_dir: Path) -> tuple[str, IO[str]]:
@@ -77,34 +73,26 @@ def model_builder(config: WorkerConfig) -> Callable[[TrialJob], Any]:
 
 
 def run_worker(config: WorkerConfig, console: Console) -> int:
-    from harness.runner import grading_environment
-
-    tasks = {t.id: t for t in load_tasks(config.tasks_dir)}
-    skills = {s.hash: s for s in (load_skill(p) for p in config.skills)}
     lock = None
     executor_id = config.executor_id
     if executor_id is None:
         executor_id, lock = claim_executor_id(config.cache_dir / "executors")  # machine-wide
-    env_cm = grading_environment(config, console) if config.grading else None
-    env = env_cm.__enter__() if env_cm else None
     try:
-        state = orchestrator.RunState(None, tasks, skills, env, scratch=config.results_dir / executor_id,
-                                      build_model=model_builder(config))
-        orchestrator.serve(state, config.system_db, executor_id, config.generation, config.grading)
-        work = " and ".join(w for w, on in (("generating", config.generation), ("grading", config.grading)) if on)
-        console.print(f"Worker [bold]{executor_id}[/] {work} for runs in {redact(config.system_db)} "
-                      f"({len(tasks)} tasks, {len(skills)} skill version(s)); Ctrl-C to stop", soft_wrap=True)
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        if env is not None:
-            env.server.stop()
-            sweep_scratch(ours=True)
-        print(f"\nWorker {executor_id} stopped; steps it was running resume when a worker with "
-              f"--executor-id {executor_id} starts again.", file=sys.stderr, flush=True)
-        os._exit(130)  # like the coordinator: steps in flight are not checkpointed, so nothing is lost
+        with open_executor(config, console, grading=config.grading) as executor:
+            stopped = (f"Worker {executor_id} stopped; steps it was running resume when a worker with "
+                       f"--executor-id {executor_id} starts again.")
+            with executor.stop_hard_on_interrupt(stopped):
+                state = orchestrator.RunState(None, executor.tasks, executor.skills, executor.grading,
+                                              scratch=config.results_dir / executor_id,
+                                              build_model=model_builder(config))
+                orchestrator.serve(state, config.system_db, executor_id, config.generation, config.grading)
+                work = " and ".join(w for w, on in (("generating", config.generation), ("grading", config.grading))
+                                    if on)
+                console.print(f"Worker [bold]{executor_id}[/] {work} for runs in {redact(config.system_db)} "
+                              f"({len(executor.tasks)} tasks, {len(executor.skills)} skill version(s)); Ctrl-C to "
+                              "stop", soft_wrap=True)
+                while True:
+                    time.sleep(3600)
     finally:
-        if env_cm is not None:
-            env_cm.__exit__(None, None, None)
         if lock is not None:
             lock.close()

@@ -49,10 +49,6 @@ def bwrap_available():
 @pytest.fixture(scope="session")
 def grading_env(pg_server, runtime, bwrap_available):
     from graders import GradingEnvironment
-    from graders.databases import DatabaseFactory
-    from graders.sandbox import make_sandbox
 
-    sandbox = make_sandbox("bwrap", [runtime.root], [pg_server.socket_dir] if pg_server.socket_dir else [])
-    factory = DatabaseFactory(pg_server, runtime.python, runtime.dbos_version)
-    factory.prepare_template()
-    return GradingEnvironment(pg_server, runtime, sandbox, factory)
+    with GradingEnvironment.open("bwrap", runtime=runtime, server=pg_server) as env:
+        yield env

@@ -21,10 +21,8 @@ import psycopg
 import pytest
 
 from graders import GradingEnvironment, GradingSpec, Status, grade
-from graders.databases import DatabaseFactory
 from graders.durability import _workflow_rows
-from graders.postgres import start_cluster
-from graders.sandbox import _mount_tmpfs, _unmount, make_sandbox
+from graders.sandbox import _mount_tmpfs, _unmount
 from graders.spec import CrashExpect, CrashSpec
 
 DB_TEST = '''
@@ -48,19 +46,10 @@ def db_task(root: Path, pause_s: float = 0.0, test: str = DB_TEST) -> tuple[Path
     return root / "files", spec
 
 
-def own_environment(runtime, parent_dir: Path | None = None) -> GradingEnvironment:
-    server = start_cluster(parent_dir)
-    factory = DatabaseFactory(server, runtime.python, runtime.dbos_version)
-    factory.prepare_template()
-    sandbox = make_sandbox("bwrap", [runtime.root], [server.socket_dir])
-    return GradingEnvironment(server, runtime, sandbox, factory)
-
-
 @pytest.fixture()
 def own_env(pg_server, runtime, bwrap_available):
-    env = own_environment(runtime)
-    yield env
-    env.server.stop()
+    with GradingEnvironment.open("bwrap", runtime=runtime) as env:
+        yield env
 
 
 def when_a_trial_connects(env: GradingEnvironment, then) -> threading.Thread:
@@ -124,8 +113,7 @@ def test_a_full_grading_database_is_an_infra_error_and_recovers_once_space_is_ba
     disk = Path(tempfile.mkdtemp(prefix="dbos-eval-full-"))  # the cluster's user must reach it (tmp_path: 0700)
     _mount_tmpfs(disk, 192)
     try:
-        env = own_environment(runtime, disk)
-        try:
+        with GradingEnvironment.open("bwrap", runtime=runtime, parent_dir=disk) as env:
             files, spec = db_task(tmp_path)
             ballast = disk / "ballast"
             free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
@@ -142,8 +130,6 @@ def test_a_full_grading_database_is_an_infra_error_and_recovers_once_space_is_ba
             env.server.ensure_running()  # in case the full disk took the server down
             again = grade(files, spec, env, tmp_path / "logs2", "full")
             assert again.passed, again.detail
-        finally:
-            env.server.stop()
     finally:
         _unmount(disk)
         disk.rmdir()
