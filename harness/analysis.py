@@ -25,10 +25,9 @@ NONE = "none"
 
 TRIAL_COLUMNS = ["trial_id", "key", "task_id", "task_hash", "category", "model", "arm", "skill", "skill_hash",
                  "variant", "epoch", "status", "graded", "passed", "score", "reason", "detail", "tests_passed",
-                 "tests_total", "tests_failed", "not_durable", "failing", "rules", "n_violations", "violated",
-                 "input_tokens",
-                 "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd", "calls", "skill_reads",
-                 "generation_s", "grading_s", "duration_s"]
+                 "tests_total", "tests_failed", "not_durable", "durable", "failing", "rules", "n_violations",
+                 "violated", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd",
+                 "calls", "skill_reads", "generation_s", "grading_s", "duration_s"]
 
 
 def variant_of(arm: str, skill_label: str | None) -> str:
@@ -57,6 +56,7 @@ def trials_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
             "tests_failed": bool(hidden is not None and hidden.get("passed") is False)
             or bool(tests and tests.get("passed", 0) < tests.get("total", 0)),
             "not_durable": durability.get("passed") is False,
+            "durable": {True: "yes", False: "no"}.get(durability.get("passed"), "-"),
             "failing": tuple(tests.get("failing") or ()),
             "rules": tuple(sorted({v["rule"] for v in r.get("violations") or []})),
             "n_violations": len(r.get("violations") or []), "violated": bool(r.get("violations")),

@@ -22,7 +22,7 @@ import pandas as pd
 from harness import analysis, plots, stats
 from harness.analysis import NONE, Paired, Power
 from harness.errors import UserError
-from harness.report import (
+from harness.report_format import (
     FEWER,
     MORE,
     POWER_NOTE,

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from harness.models import is_api_model, parse_model_id
-from harness.report import md_table
+from harness.report_format import md_table
 
 
 def _real(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

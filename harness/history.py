@@ -15,7 +15,7 @@ import pandas as pd
 
 from harness import analysis, plots
 from harness.analysis import NONE, RunAnalysis
-from harness.report import fmt_delta, fmt_p, fmt_pct
+from harness.report_format import fmt_delta, fmt_p, fmt_pct
 from harness.stats import Estimate
 
 FILE = "history.sqlite"

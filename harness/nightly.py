@@ -197,7 +197,7 @@ def write_nightly(run: RunDir, comparison: compare.Comparison | None, problem: s
                   results: Path, result: analysis.RunAnalysis | None = None) -> tuple[Path, Path]:
     """nightly.md (for a CI step summary) and nightly.html in the run folder: the verdict against the baseline,
     the run's uplift, the comparison and the trend; plus compare-<baseline>.md/html when compared."""
-    from harness.report import headline
+    from harness.report_format import headline
 
     result = result or analysis.analyze(run.records(), test=comparison.test if comparison else DEFAULT_TEST)
     df = history.load(results)

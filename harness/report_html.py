@@ -16,7 +16,7 @@ import pandas as pd
 
 from harness import analysis, plots
 from harness.analysis import NONE
-from harness.report import (
+from harness.report_format import (
     POWER_NOTE,
     failed_trials_table,
     failures_table,

@@ -92,7 +92,7 @@ def with_violations(record: dict, n: int) -> dict:
 
 
 def test_the_violation_rate_is_paired_by_task_and_a_rise_is_the_regression_verdict():
-    from harness.report import MORE, violation_verdict
+    from harness.report_format import MORE, violation_verdict
 
     rng = random.Random(0)
     recs = []

@@ -49,7 +49,7 @@ def test_markdown_states_power_every_test_and_the_violation_uplift_with_its_verd
 
 
 def test_failing_tests_show_real_failures_first_and_how_many_more():
-    from harness.report import failing_tests
+    from harness.report_format import failing_tests
 
     failing = ("t::test_setup_a", "t::test_setup_b", "t::test_setup_c", "t::test_skipped (skipped)",
                "t::test_the_real_failure")
