@@ -7,9 +7,9 @@ import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
-from harness.models import GenerationRequest, Model, make_model, read_tree
+from harness.models import Generation, GenerationRequest, Model, make_model, read_tree
+from harness.records import GenerationOutcome
 from harness.skills import Arm, SkillVersion, system_prompt
 from harness.tasks import Task
 from harness.trials import Trial
@@ -25,9 +25,9 @@ def user_prompt(task: Task, files: dict[str, str]) -> str:
 
 
 def generate_trial(trial: Trial, task: Task, skill: SkillVersion | None, trial_dir: Path,
-                   model: Model | None = None) -> dict[str, Any]:
+                   model: Model | None = None) -> GenerationOutcome:
     """Run the model once (``model``, else the adapter for ``trial.model``); the generated workspace goes to
-    ``trial_dir/files``. Returns a JSON summary."""
+    ``trial_dir/files``."""
     started = time.perf_counter()
     start_files = read_tree(task.app_dir)
     arm = Arm(trial.arm)
@@ -47,8 +47,8 @@ def generate_trial(trial: Trial, task: Task, skill: SkillVersion | None, trial_d
     return _summary(generation, started, generation.error, generation.error_kind)
 
 
-def _summary(generation, started: float, error: str | None, error_kind: str | None) -> dict[str, Any]:
-    return {"usage": asdict(generation.usage), "skill_files_read": list(generation.skill_files_read),
-            "skill_reads": [{"path": p, "turn": t} for p, t in generation.skill_reads],
-            "error": error, "error_kind": error_kind, "files": sorted(generation.files),
-            "duration_s": round(time.perf_counter() - started, 3)}
+def _summary(generation: Generation, started: float, error: str | None,
+             error_kind: str | None) -> GenerationOutcome:
+    return GenerationOutcome(asdict(generation.usage), tuple(generation.skill_files_read),
+                             tuple(generation.skill_reads), error, error_kind, tuple(sorted(generation.files)),
+                             round(time.perf_counter() - started, 3))

@@ -77,7 +77,3 @@ class TrialJob:
                        ModelSpec.from_json(data["model"]) if data.get("model") else None)
         except (KeyError, TypeError) as exc:
             raise ValueError(f"trial job without {exc}") from None
-
-    def record_fields(self) -> dict[str, Any]:
-        """The trial's fields a record is built from (``harness.records.build_record``)."""
-        return {**self.trial.to_dict(), "workflow_id": self.workflow_id, "run_id": self.run_id}

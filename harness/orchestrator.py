@@ -17,7 +17,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from harness import __version__
 from harness.budget import Budget
 from harness.generation import generate_trial
 from harness.jobs import CacheSpec, ModelSpec, TrialJob
-from harness.records import build_record, generation_failed, harness_failed
+from harness.records import GenerationOutcome, Graded, TrialRecord
 from harness.results import RunDir
 from harness.runs import UNFINISHED, executor_id_of
 from harness.skills import SkillVersion
@@ -114,6 +114,7 @@ def _remote(job: TrialJob) -> bool:
 
 @DBOS.step()
 def generate_step(data: dict[str, Any]) -> dict[str, Any]:
+    """Returns a ``GenerationOutcome`` in its JSON form."""
     state = _current()
     job = TrialJob.from_json(data)
     t = job.trial
@@ -123,18 +124,17 @@ def generate_step(data: dict[str, Any]) -> dict[str, Any]:
     try:
         if t.skill_hash and skill is None:
             raise LookupError(f"this executor lacks skill {t.skill_label} ({t.skill_hash[:12]}): pass it --skill")
-        summary = generate_trial(t, state.task(job), skill, trial_dir, state.model(job))
+        outcome = generate_trial(t, state.task(job), skill, trial_dir, state.model(job))
     except Exception as exc:  # an adapter's bug (or a worker missing what the trial needs) is ours, not the model's
-        return {"error": f"{type(exc).__name__}: {exc}", "error_kind": "infra_error", "usage": {},
-                "traceback": traceback.format_exc(), "duration_s": 0.0}
-    summary["workspace"] = read_workspace(trial_dir / "files")  # grading may run on another machine
-    if _remote(job):
-        summary["shipped"] = pack(trial_dir, ["transcript.json"])
-    return summary
+        return GenerationOutcome.harness_error(exc, traceback.format_exc()).to_json()
+    shipped = pack(trial_dir, ["transcript.json"]) if _remote(job) else None
+    # the workspace travels with the outcome: grading may run on another machine
+    return replace(outcome, workspace=read_workspace(trial_dir / "files"), shipped=shipped).to_json()
 
 
 @DBOS.step()
 def grade_step(data: dict[str, Any], attempt: int, workspace: dict[str, str] | None = None) -> dict[str, Any]:
+    """Returns a ``Graded`` in its JSON form."""
     state = _current()
     job = TrialJob.from_json(data)
     trial_dir = state.trial_dir(job)
@@ -147,11 +147,9 @@ def grade_step(data: dict[str, Any], attempt: int, workspace: dict[str, str] | N
             raise RuntimeError("this executor does not grade (a coordinator started with --workers-only)")
         verdict = graders.grade(trial_dir / "files", state.task(job).grading, state.grading, log_dir, job.trial.key)
     except Exception as exc:
-        return harness_failed("grading", f"{type(exc).__name__}: {exc}")
-    result = verdict.to_dict()
-    if _remote(job):
-        result["shipped"] = pack(trial_dir, [log_dir.name])
-    return result
+        return Graded.harness_failed("grading", f"{type(exc).__name__}: {exc}").to_json()
+    shipped = pack(trial_dir, [log_dir.name]) if _remote(job) else None
+    return replace(Graded.of(verdict), shipped=shipped).to_json()
 
 
 @DBOS.step()
@@ -183,23 +181,23 @@ def trial_workflow(data: dict[str, Any]) -> dict[str, Any]:
     Either may run on another machine (a ``worker``): its files then come back in its output and are stored
     here before the trial is recorded."""
     job = TrialJob.from_json(data)
-    generation = DBOS.enqueue_workflow(GENERATION_QUEUE, generate_workflow, data).get_result()
-    if generation.get("shipped"):
-        store_step(data, {**generation["shipped"],
-                          **{f"files/{k}": v for k, v in generation.get("workspace", {}).items()}})
+    generation = GenerationOutcome.from_json(
+        DBOS.enqueue_workflow(GENERATION_QUEUE, generate_workflow, data).get_result())
+    if generation.shipped:
+        store_step(data, {**generation.shipped, **{f"files/{k}": v for k, v in generation.workspace.items()}})
     attempts = 0
-    if generation.get("error_kind"):
-        verdict = generation_failed(generation)
+    if generation.error_kind:
+        graded = Graded.generation_failed(generation)
     else:
         for attempt in range(1, GRADE_ATTEMPTS + 1):
             attempts = attempt
-            verdict = DBOS.enqueue_workflow(GRADING_QUEUE, grade_workflow, data, attempt,
-                                            generation.get("workspace")).get_result()
-            if verdict.get("shipped"):
-                store_step(data, verdict.pop("shipped"))
-            if verdict["status"] != Status.INFRA_ERROR:
+            graded = Graded.from_json(DBOS.enqueue_workflow(GRADING_QUEUE, grade_workflow, data, attempt,
+                                                            dict(generation.workspace)).get_result())
+            if graded.shipped:
+                store_step(data, dict(graded.shipped))
+            if graded.status != Status.INFRA_ERROR:
                 break
-    record = build_record(job.record_fields(), generation, verdict, attempts)
+    record = TrialRecord.build(job, generation, graded, attempts).to_json()
     record_step(data, record)
     return record
 
@@ -294,8 +292,8 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
                 state.run_dir.append_record(DBOS.retrieve_workflow(w.workflow_id).get_result())
             else:  # a workflow that raised is a harness bug: keep it visible as an infra error
                 job = TrialJob(run_id, DBOS.executor_id, w.workflow_id, by_id[w.workflow_id], cache)
-                state.run_dir.append_record(build_record(job.record_fields(), {},
-                                                         harness_failed("workflow", str(w.error)), 0))
+                failed = Graded.harness_failed("workflow", str(w.error))
+                state.run_dir.append_record(TrialRecord.build(job, None, failed, 0).to_json())
     finally:
         DBOS.destroy()
         _state = None

@@ -16,6 +16,7 @@ from harness import runs
 from harness.cli import main
 from harness.errors import UserError
 from harness.jobs import CacheSpec, ModelSpec, TrialJob
+from harness.records import Graded, TrialRecord
 from harness.results import RunDir
 from harness.trials import Trial
 
@@ -34,7 +35,8 @@ def test_a_trial_job_survives_its_json_form_and_rejects_another_format():
                    ModelSpec("agent", {"temperature": 0.2, "base_url": "http://127.0.0.1:9"}))
     data = json.loads(json.dumps(job.to_json()))  # what DBOS stores is plain JSON
     assert TrialJob.from_json(data) == job
-    assert job.record_fields()["workflow_id"] == "r1:key" and job.record_fields()["key"] == TRIAL.key
+    record = TrialRecord.build(job, None, Graded.harness_failed("test", "x"), 0).to_json()
+    assert record["workflow_id"] == "r1:key" and record["key"] == TRIAL.key
     offline = TrialJob("r1", "run-r1", "r1:k2", TRIAL, CacheSpec("/x"))
     assert TrialJob.from_json(offline.to_json()).model is None
     with pytest.raises(ValueError, match="format 1"):

@@ -1,0 +1,52 @@
+"""The typed records of a trial's journey: what the steps return and what trials.jsonl holds, and their JSON."""
+
+from __future__ import annotations
+
+import json
+
+from graders.verdict import Check, Part, Reason, Status, TestOutcome, combine
+from harness.jobs import CacheSpec, TrialJob
+from harness.records import GenerationOutcome, Graded, TrialRecord
+from harness.trials import Trial
+
+TRIAL = Trial("orders", "queues", "reference", "inline", "skill", "abc123", 2, "th1")
+JOB = TrialJob("r1", "run-r1", "r1:key", TRIAL, CacheSpec("/cache"))
+
+
+def verdict():
+    return combine((
+        Check("rules", True, violations=({"rule": "DBOS001", "severity": "high", "line": 3},)),
+        Check("hidden_tests", False, reason=Reason.TESTS_FAILED, detail="1/2 passed", duration_s=2.0,
+              tests=TestOutcome(1, 2, ("test_a",), ("test_a", "test_b"), 1.25), log="hidden_tests.log"),
+        Check("durability", True, parts=(Part("no_repeat", True, "ok"),)),
+    ), 3.5)
+
+
+def test_a_record_reads_the_checks_from_the_typed_verdict_and_keeps_the_file_format():
+    generation = GenerationOutcome({"calls": 2, "cost_usd": 0.1}, ("SKILL.md",), (("SKILL.md", 1),), files=("a.py",),
+                                   duration_s=1.5)
+    record = TrialRecord.build(JOB, generation, Graded.of(verdict()), 1).to_json()
+    assert record["status"] == "ok" and record["passed"] is False and record["reason"] == "tests_failed"
+    assert record["tests"] == {"passed": 1, "total": 2, "failing": ["test_a"], "pytest_s": 1.25}
+    assert record["durability"] == {"passed": True, "parts": [{"name": "no_repeat", "passed": True, "detail": "ok"}]}
+    assert [v["rule"] for v in record["violations"]] == ["DBOS001"]
+    assert record["checks"][1] == {"name": "hidden_tests", "passed": False, "status": "ok", "reason": "tests_failed",
+                                   "detail": "1/2 passed", "duration_s": 2.0, "log": "hidden_tests.log"}
+    assert record["skill"] == {"label": "skill", "hash": "abc123"} and record["workflow_id"] == "r1:key"
+    assert record["duration_s"] == 5.0 and record["skill_reads"] == [{"path": "SKILL.md", "turn": 1}]
+    line = json.loads(json.dumps(record))  # what trials.jsonl holds
+    assert TrialRecord.from_json(line).to_json() == line
+
+
+def test_step_outputs_survive_their_json_form():
+    outcome = GenerationOutcome(error="boom", error_kind="infra_error", workspace={"a.py": "x"}, shipped={"t": "y"})
+    assert GenerationOutcome.from_json(json.loads(json.dumps(outcome.to_json()))) == outcome
+    graded = Graded.of(verdict())
+    assert Graded.from_json(json.loads(json.dumps(graded.to_json()))).to_json() == graded.to_json()
+
+
+def test_a_failed_generation_is_never_graded_and_keeps_its_kind():
+    failed = Graded.generation_failed(GenerationOutcome(error="no code", error_kind="model_error"))
+    assert failed.status == Status.MODEL_ERROR and failed.passed is None and failed.reason == "model_output_invalid"
+    infra = TrialRecord.build(JOB, None, Graded.harness_failed("workflow", "bug"), 0).to_json()
+    assert infra["status"] == "infra_error" and infra["detail"] == "workflow: bug" and infra["tests"] is None
