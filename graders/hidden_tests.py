@@ -11,6 +11,7 @@ import shutil
 import signal
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from graders.context import GradingContext
 from graders.inside import Tampered, read_inside
@@ -103,7 +104,7 @@ def _exit(code: int | None) -> str:
 
 def judge(outcome: TestOutcome, errors: int, code: int | None, duration_s: float, log: str) -> Check:
     """Cross-check the parsed report with the exit code; decide the reason where it is known."""
-    kw = {"duration_s": duration_s, "tests": outcome, "log": log}
+    kw: dict[str, Any] = {"duration_s": duration_s, "tests": outcome, "log": log}
     if code == EXIT_NO_TESTS or outcome.total == 0:
         return Check.error("hidden_tests", Reason.NO_TESTS_RAN, "pytest collected no hidden tests", **kw)
     all_passed = outcome.passed == outcome.total and errors == 0

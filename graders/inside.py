@@ -39,7 +39,7 @@ def read_inside(workspace: Path, relative: str, limit: int = DEFAULT_LIMIT) -> b
             except FileNotFoundError:
                 return None
             except OSError as exc:  # ELOOP: a symlink; ENOTDIR: a symlink or file where a directory was
-                raise Tampered(f"{relative}: {exc.strerror.lower()} at {part!r}") from None
+                raise Tampered(f"{relative}: {(exc.strerror or str(exc)).lower()} at {part!r}") from None
             os.close(fd)
             fd = nxt
         if not stat.S_ISREG(os.fstat(fd).st_mode):

@@ -58,7 +58,9 @@ class PostgresServer:
     def started_at(self) -> str:
         """When the postmaster started: a different value later means the server restarted in between."""
         with self.connect() as conn:
-            return str(conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0])
+            row = conn.execute("SELECT pg_postmaster_start_time()").fetchone()
+            assert row is not None  # the query always returns one row
+            return str(row[0])
 
     def ensure_running(self) -> bool:
         """Start our own cluster again (same data, socket and password) if its postmaster died; True if it
@@ -67,6 +69,7 @@ class PostgresServer:
             if self._launch is None or self._process is None or self._process.poll() is None:
                 return False
             self._process.wait()
+            assert self.started_in is not None  # set with _launch: our own cluster
             for _ in range(50):  # backends of the dead postmaster hold its shared memory for a moment
                 self._process = self._launch()
                 try:
@@ -194,8 +197,8 @@ def start_cluster(parent_dir: Path | None = None) -> PostgresServer:
                                     start_new_session=True)
 
     conninfo = f"host={sock} port={port} user={ADMIN_ROLE} password={password} dbname=postgres"
-    server = PostgresServer(conninfo, sock, port, started_in=root, _process=launch(), _launch=launch)
-    proc = server._process
+    proc = launch()
+    server = PostgresServer(conninfo, sock, port, started_in=root, _process=proc, _launch=launch)
     atexit.register(server.stop)
     _wait_ready(server, proc, root / "postgres.log")
     server.startup_s = time.perf_counter() - started

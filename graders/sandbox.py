@@ -128,7 +128,7 @@ class BwrapSandbox(Sandbox):
 
     def __init__(self, read_only: Sequence[Path] = (), shared: Sequence[Path] = ()) -> None:
         super().__init__(read_only, shared)
-        self.bwrap = shutil.which("bwrap")
+        self.bwrap: str = shutil.which("bwrap") or ""
         if not self.bwrap:
             raise SetupError(f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}")
         self.as_root = os.geteuid() == 0

@@ -100,7 +100,7 @@ def dbos_launched(name: str, **config: Any) -> Iterator[None]:
     from dbos import DBOS
 
     DBOS.destroy(destroy_registry=False)
-    DBOS(config={"name": name, "system_database_url": database_url(), **config})
+    DBOS(config={"name": name, "system_database_url": database_url(), **config})  # type: ignore[typeddict-item]
     DBOS.reset_system_database(truncate=True)
     DBOS.launch()
     try:

@@ -110,7 +110,7 @@ def _config_literals(scope: Scope) -> Iterator[ast.Dict | ast.Call]:
             yield node.value
 
 
-def config_keys(config: ast.Dict | ast.Call) -> dict[str, ast.AST] | None:
+def config_keys(config: ast.Dict | ast.Call) -> dict[str, ast.expr | ast.keyword] | None:
     """key -> the node that sets it, or None when the config is spread from elsewhere."""
     if isinstance(config, ast.Call):
         if config.args or any(k.arg is None for k in config.keywords):
@@ -118,4 +118,4 @@ def config_keys(config: ast.Dict | ast.Call) -> dict[str, ast.AST] | None:
         return {k.arg: k for k in config.keywords if k.arg}
     if dict_keys(config) is None:
         return None
-    return {k.value: k for k in config.keys}  # type: ignore[union-attr]
+    return {k.value: k for k in config.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}

@@ -226,12 +226,12 @@ def _is_url_key(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value == "system_database_url"
 
 
-def _fallback_in(program: Program, scope: Scope, expr: ast.expr, depth: int) -> tuple[Scope, ast.AST] | None:
+def _fallback_in(program: Program, scope: Scope, expr: ast.expr, depth: int) -> tuple[Scope, ast.expr] | None:
     """The silent SQLite fallback `expr` evaluates, with the scope it is written in."""
     if depth > 4:
         return None
     for node in ast.walk(expr):
-        if _is_sqlite_fallback(program, scope, node):
+        if isinstance(node, ast.expr) and _is_sqlite_fallback(program, scope, node):
             return scope, node
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             found = _bound_elsewhere(program, scope, node)

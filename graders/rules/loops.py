@@ -104,8 +104,8 @@ def _is_poll_loop(program: Program, scope: Scope, loop: Loop) -> bool:
     tests.extend(n.test for n in nodes if isinstance(n, ast.If) and _exits(n.body))
     tested = {n.id for test in tests for n in ast.walk(test) if isinstance(n, ast.Name)}
     checks = [c for test in tests for c in ast.walk(test) if isinstance(c, ast.Call)]
-    checks += [_called(n.value) for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign))
-               and _called(n.value) is not None and tested & _bound_names(n)]
+    checks += [c for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign)) and tested & _bound_names(n)
+               for c in (_called(n.value),) if c is not None]
     inside_checks = {id(inner) for c in checks if c is not None for inner in ast.walk(c)}
     fresh = {name for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign)) and _called(n.value) is not None
              for name in _bound_names(n)}

@@ -247,6 +247,7 @@ class Program:
         package = importer.name.rsplit(".", 1)[0] if "." in importer.name else ""
         key = (name, package)
         if key not in self._found_modules:
+            found: Module | None
             if package and f"{package}.{name}" in self._by_name:
                 found = self._by_name[f"{package}.{name}"]
             else:

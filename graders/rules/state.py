@@ -29,7 +29,7 @@ def global_mutation(program: Program) -> Iterator[Violation]:
                 "data through arguments and return values, or keep it in a database written from a step"))
 
 
-def _mutations(program: Program, scope: Scope) -> Iterator[tuple[ast.AST, str, str]]:
+def _mutations(program: Program, scope: Scope) -> Iterator[tuple[ast.stmt | ast.expr, str, str]]:
     declared = {n for node in scope.nodes() if isinstance(node, ast.Global) for n in node.names}
     local = _local_names(scope) - declared
     for node in scope.nodes():
@@ -67,7 +67,7 @@ def _flatten(target: ast.expr) -> Iterator[ast.expr]:
 
 
 def _local_names(scope: Scope) -> set[str]:
-    names = set()
+    names: set[str] = set()
     if scope.node is not None:
         args = scope.node.args
         names.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])

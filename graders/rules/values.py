@@ -78,9 +78,9 @@ def value_of(program: Program, scope: Scope, expr: ast.expr | None, depth: int =
     if (isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name)
             and expr.value.id in ("self", "cls") and scope.owner is not None):
         for method in scope.owner.methods.values():
-            bound = _bindings(method).get(f"self.{expr.attr}")
-            if bound and isinstance(bound[-1], ast.expr):
-                return value_of(program, method, bound[-1], depth + 1)
+            assigned = _bindings(method).get(f"self.{expr.attr}")
+            if assigned and isinstance(assigned[-1], ast.expr):
+                return value_of(program, method, assigned[-1], depth + 1)
     return None
 
 

@@ -49,8 +49,9 @@ def _info_path(info: str) -> str | None:
     if keyed:
         return keyed.group("path")
     for token in info.split():
-        if INFO_COLON.match(token):
-            return INFO_COLON.match(token).group("path")
+        colon = INFO_COLON.match(token)
+        if colon:
+            return colon.group("path")
         if token.lower() not in LANGUAGES and BARE.match(token):
             return token
     return None
