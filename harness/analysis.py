@@ -56,7 +56,7 @@ def trials_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
             "tests_failed": bool(hidden is not None and hidden.get("passed") is False)
             or bool(tests and tests.get("passed", 0) < tests.get("total", 0)),
             "not_durable": durability.get("passed") is False,
-            "durable": {True: "yes", False: "no"}.get(durability.get("passed"), "-"),
+            "durable": {True: "yes", False: "no", None: "-"}[durability.get("passed")],
             "failing": tuple(tests.get("failing") or ()),
             "rules": tuple(sorted({v["rule"] for v in r.get("violations") or []})),
             "n_violations": len(r.get("violations") or []), "violated": bool(r.get("violations")),

@@ -76,7 +76,7 @@ def prior_estimates(trials: list[Trial], tasks: Mapping[str, Any], skills: Mappi
         if price is None:
             out[trial.key] = None
             continue
-        task, skill, arm = tasks[trial.task_id], skills.get(trial.skill_hash), Arm(trial.arm)
+        task, skill, arm = tasks[trial.task_id], skills.get(trial.skill_hash or ""), Arm(trial.arm)
         files = read_tree(task.app_dir)
         request = GenerationRequest(task, arm, skill, system_prompt(arm, skill), user_prompt(task, files), files,
                                     trial.epoch)

@@ -146,11 +146,11 @@ def run_nightly(config_path: Path, console: Console, *, run_id: str | None = Non
 
     cfg = load_config(config_path)
     results = Path(results_dir) if results_dir else REPO / "results"
-    extra = {"max_cost": cfg.max_cost_usd} if cfg.max_cost_usd else {}
     config = build_config(run_id=run_id or f"{cfg.run_id_prefix}-{default_run_id()}", models=list(cfg.models),
                           arms=list(cfg.arms), skills=list(cfg.skills), tasks=cfg.tasks, epochs=cfg.epochs,
                           pg_url=cfg.pg_url, sandbox=cfg.sandbox, keep_dbs=False, slots=cfg.slots,
-                          results_dir=str(results), tasks_dir=tasks_dir, **extra)
+                          results_dir=str(results), tasks_dir=tasks_dir,
+                          max_cost=cfg.max_cost_usd or None)
     base = baseline.latest(results)
     n_trials = len(expand(load_tasks(config.tasks_dir, config.task_patterns), config.models, config.arms,
                           load_skills(config.skills), config.epochs))

@@ -252,22 +252,25 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
     other runs and workers share (``harness/runs.py`` says why). ``workers_only`` leaves generation and
     grading to workers."""
     global _state
+    run_dir = state.run_dir
+    if run_dir is None:
+        raise ValueError("orchestrator.run needs the run's folder (RunState.run_dir)")
     _state = state
-    run_id = state.run_dir.run_id
+    run_id = run_dir.run_id
     trial_queue = f"{TRIAL_QUEUE}-{run_id}"
     listen = None if not distributed else [trial_queue] + ([] if workers_only else [GENERATION_QUEUE, GRADING_QUEUE])
     launch(system_db, slots, generation_concurrency, executor_id=executor_id_of(run_id), listen=listen,
            trial_queue=trial_queue)
     try:
         prefix = f"{run_id}:"
-        cache = state.cache or CacheSpec(str((state.run_dir.root.parent.parent / "cache" / "responses").resolve()))
-        ids = workflow_ids(state.run_dir, trials)
-        gate = budget({r["key"] for r in state.run_dir.records()}) if budget else None
+        cache = state.cache or CacheSpec(str((run_dir.root.parent.parent / "cache" / "responses").resolve()))
+        ids = workflow_ids(run_dir, trials)
+        gate = budget({r["key"] for r in run_dir.records()}) if budget else None
         waiting, enqueued = list(trials), set()
         wanted = set(ids.values())
         finished_before = {w.workflow_id for w in _trial_workflows(prefix) if w.status not in UNFINISHED}
         while True:
-            records = {r["key"]: r for r in state.run_dir.records()} if gate else {}
+            records = {r["key"]: r for r in run_dir.records()} if gate else {}
             while waiting and (gate is None or gate.admit(waiting[0].key, records)):
                 trial = waiting.pop(0)
                 job = TrialJob(run_id, DBOS.executor_id, ids[trial.key], trial, cache,
@@ -284,21 +287,21 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
                 break  # over budget and nothing in flight: the waiting trials are left for a later run
             time.sleep(0.3)
         by_id = {ids[t.key]: t for t in trials}
-        recorded = {r["key"] for r in state.run_dir.records()}
+        recorded = {r["key"] for r in run_dir.records()}
         for w in _trial_workflows(prefix):
             if w.workflow_id not in enqueued or by_id[w.workflow_id].key in recorded:
                 continue
             if w.status == "SUCCESS":  # finished, but its record was lost (e.g. trials.jsonl cut): the output has it
-                state.run_dir.append_record(DBOS.retrieve_workflow(w.workflow_id).get_result())
+                run_dir.append_record(DBOS.retrieve_workflow(w.workflow_id).get_result())
             else:  # a workflow that raised is a harness bug: keep it visible as an infra error
                 job = TrialJob(run_id, DBOS.executor_id, w.workflow_id, by_id[w.workflow_id], cache)
                 failed = Graded.harness_failed("workflow", str(w.error))
-                state.run_dir.append_record(TrialRecord.build(job, None, failed, 0).to_json())
+                run_dir.append_record(TrialRecord.build(job, None, failed, 0).to_json())
     finally:
         DBOS.destroy()
         _state = None
     keys = {t.key for t in trials}
-    return [r for r in state.run_dir.records() if r["key"] in keys]
+    return [r for r in run_dir.records() if r["key"] in keys]
 
 
 def _trial_workflows(prefix: str, status: tuple[str, ...] | None = None) -> list[Any]:

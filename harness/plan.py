@@ -193,7 +193,7 @@ def mde(rates: Sequence[float], epochs: int, test: str, alpha: float) -> float:
                                      resamples=PLAN_RESAMPLES)
 
 
-def detects(rates: Sequence[float], epochs: int, drop: float, test: str, alpha: float) -> bool:
+def detects(rates: Sequence[float] | np.ndarray, epochs: int, drop: float, test: str, alpha: float) -> bool:
     return stats.power(rates, epochs, drop, test=test, alpha=alpha, seed=SEED, replicates=PLAN_REPLICATES,
                        resamples=PLAN_RESAMPLES) >= stats.POWER
 

@@ -7,7 +7,7 @@ Values are fractions (0.25 = 25%); NaN bounds draw a dot without whiskers.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -125,7 +125,7 @@ def grouped_bars(groups: Sequence[tuple[str, Sequence[tuple[str, float]]]], *, t
     return _svg(width, height, body, title)
 
 
-def line_plot(x_labels: Sequence[str], series: dict[str, Sequence[tuple[float, float, float]]], *, title: str,
+def line_plot(x_labels: Sequence[str], series: Mapping[str, Sequence[tuple[float, float, float]]], *, title: str,
               lo: float = 0.0, hi: float = 1.0, width: int = 720, height: int = 260) -> str:
     """Lines over x (nights), each point (value, lo, hi) with a shaded interval band; a legend below."""
     left, right, top, bottom = 48, 16, 10, height - 60

@@ -95,7 +95,7 @@ class Graded:
     @classmethod
     def generation_failed(cls, generation: GenerationOutcome) -> Graded:
         """A trial whose generation failed: never graded, never counted as a test failure."""
-        status = Status(generation.error_kind)
+        status = Status(generation.error_kind or Status.INFRA_ERROR)
         return cls.failed(status, GENERATION_REASONS[status.value], generation.error or "")
 
     @classmethod

@@ -266,7 +266,7 @@ def tasks_html(task_ids: list[str], tasks_dir: Path) -> str:
 
 
 def diff_html(start: dict[str, str], generated: dict[str, str]) -> str:
-    chunks = []
+    chunks: list[str] = []
     for rel in sorted(set(start) | set(generated)):
         before, after = start.get(rel), generated.get(rel)
         if before == after:

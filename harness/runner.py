@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -61,13 +62,16 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
         print_estimate(console, run_dir, trials, estimates)
         return 0
     budget = None
-    if config.max_cost is not None:
+    max_cost = config.max_cost
+    if max_cost is not None:
+        priced = {key: cost or 0.0 for key, cost in estimates.items()}  # every one priced: checked above
+
         def on_stop(b: Budget) -> None:
-            console.print(f"[yellow]--max-cost ${config.max_cost:.2f}[/]: spent ${b.spent_usd:.4f} + committed "
+            console.print(f"[yellow]--max-cost ${max_cost:.2f}[/]: spent ${b.spent_usd:.4f} + committed "
                           f"${b.committed_usd:.4f} to trials in flight; no new trial is started")
 
         def budget(done: set[str]) -> Budget:
-            return Budget.for_trials(config.max_cost, trials, estimates, done, on_stop)
+            return Budget.for_trials(max_cost, trials, priced, done, on_stop)
     records = execute(config, console, run_dir, tasks, skills, trials, models, budget)
     if len(records) < len(trials):
         spent = sum((r.get("usage") or {}).get("spent_usd", 0.0) for r in records)
@@ -100,8 +104,9 @@ def print_estimate(console: Console, run_dir: RunDir, trials: list[Trial], estim
     total, unknown = 0.0, False
     for (model, arm), group in groups.items():
         todo = [t for t in group if t.key not in done]
-        costs = [estimates[t.key] for t in todo]
-        if any(c is None for c in costs):
+        maybe = [estimates[t.key] for t in todo]
+        costs = [c for c in maybe if c is not None]
+        if len(costs) < len(maybe):
             unknown, cost_text, each = True, "?", "?"
         else:
             total += sum(costs)
@@ -166,7 +171,7 @@ class RunProgress:
         self.bar.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self.bar.__exit__(*exc)
 
     def update(self, done: int, total: int) -> None:

@@ -142,7 +142,8 @@ def hold_shared(url: str, run_id: str) -> Iterator[None]:
         raise UserError(f"--system-db {redact(url)}: cannot connect ({str(exc).strip().splitlines()[0]})") from None
     try:
         key = f"dbos-skill-eval run {run_id}"
-        if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]:
+        locked = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()
+        if not (locked and locked[0]):
             row = conn.execute(
                 "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                 "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.objid::bigint = "
@@ -221,7 +222,7 @@ def abandon(run_dir: RunDir, system_db: str | None) -> int:
     """Cancel the run's unfinished workflows (trial workflows and their children) so nothing resumes them,
     and mark the run abandoned; the trials already recorded stay. Returns how many workflows were cancelled."""
     summary = summarize(run_dir)
-    if summary.state == "running":
+    if summary.state == "running" and summary.holder is not None:
         raise UserError(f"run {run_dir.run_id} is in progress ({summary.holder.describe()}): stop it first "
                         "(Ctrl-C), then abandon it")
     if summary.state == "complete":

@@ -250,8 +250,9 @@ def dropped_rates(rates: np.ndarray, drop: float) -> np.ndarray:
     return rates * max(0.0, 1.0 - drop / mean) if mean > 0 else rates
 
 
-def power(rates: Sequence[float], epochs: int, drop: float, *, test: str = DEFAULT_TEST, alpha: float = 0.05,
-          seed: int = 0, replicates: int = POWER_REPLICATES, resamples: int = POWER_RESAMPLES) -> float:
+def power(rates: Sequence[float] | np.ndarray, epochs: int, drop: float, *, test: str = DEFAULT_TEST,
+          alpha: float = 0.05, seed: int = 0, replicates: int = POWER_REPLICATES,
+          resamples: int = POWER_RESAMPLES) -> float:
     """The chance that a paired comparison of two runs (``epochs`` trials per task and side, tasks with true
     pass rates ``rates``) finds a significant drop (p < alpha, mean difference negative) when the candidate's
     rates fell by ``drop`` (a fraction; ``dropped_rates``). ``drop`` 0 gives the false-alarm rate. The same
@@ -279,8 +280,8 @@ def false_alarm_rate(rates: Sequence[float], epochs: int, *, test: str = DEFAULT
     return float((paired_pvalues(test, diffs, seed=seed + 1, resamples=resamples) < alpha).mean())
 
 
-def min_detectable_drop(rates: Sequence[float], epochs: int, *, test: str = DEFAULT_TEST, alpha: float = 0.05,
-                        target: float = POWER, seed: int = 0, replicates: int = POWER_REPLICATES,
+def min_detectable_drop(rates: Sequence[float] | np.ndarray, epochs: int, *, test: str = DEFAULT_TEST,
+                        alpha: float = 0.05, target: float = POWER, seed: int = 0, replicates: int = POWER_REPLICATES,
                         resamples: int = POWER_RESAMPLES) -> float:
     """The smallest drop in mean per-task pass rate, in whole points (as a fraction), that a comparison detects
     with probability ``target``; NaN when even the largest possible drop (every task to 0%) is not detected

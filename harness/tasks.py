@@ -165,7 +165,7 @@ def _load(path: Path, problems: list[str]) -> Task | None:
     mutants = tuple(_mutants(path, grading.checks if grading else (), problems))
     if len(problems) > before or grading is None:
         return None
-    return Task(task_id, category, title.strip(), prompt, rules, path.resolve(), grading, mutants,
+    return Task(str(task_id), str(category), str(title).strip(), prompt, rules, path.resolve(), grading, mutants,
                 tuple(data.get("tags", ())))
 
 

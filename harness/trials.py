@@ -32,7 +32,8 @@ class Trial:
 
     @property
     def key(self) -> str:
-        parts = (self.task_id, self.task_hash, self.model, self.arm, self.skill_hash or "-", str(self.epoch))
+        parts: tuple[str, ...] = (self.task_id, self.task_hash, self.model, self.arm, self.skill_hash or "-",
+                                  str(self.epoch))
         parts += (self.settings,) if self.settings else ()
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 

@@ -31,13 +31,14 @@ def make_model(model_id: str, settings: ModelSettings | None = None, *, cache: R
 
         return ReplayModel(name, results_dir or REPO / "results")
     from harness.agent import ApiModel
+    from harness.models.chat import ChatClient
     from harness.pricing import PRICES_PATH, load_prices
 
     settings = settings or resolve_settings(model_id)
     if kind == "anthropic":
         from harness.models.anthropic_model import AnthropicClient
 
-        client = AnthropicClient(settings)
+        client: ChatClient = AnthropicClient(settings)
     else:
         from harness.models.openai_model import OpenAIClient
 

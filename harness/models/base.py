@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from harness.skills import Arm, SkillVersion
@@ -27,8 +27,8 @@ class Usage:
     priced: bool = True  # False when harness/prices.toml has no price for the model (costs are then 0)
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(*(a + b for a, b in zip(astuple(self)[:-1], astuple(other)[:-1], strict=True)),
-                     priced=self.priced and other.priced)
+        sums = {f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self) if f.name != "priced"}
+        return Usage(**sums, priced=self.priced and other.priced)
 
 
 @dataclass(frozen=True)
