@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from graders.rules.model import SEVERITY_WEIGHTS  # one table: the rules define their severities
+
 
 class Status(StrEnum):
     OK = "ok"  # graded; ``passed`` says how it went
@@ -103,7 +105,6 @@ class Verdict:
 # check scores 1 minus its severity-weighted violations over RULES_PENALTY_CAP, floored at 0.
 GATING_CHECKS = frozenset({"hidden_tests", "durability"})
 SCORE_WEIGHTS = {"hidden_tests": 0.6, "durability": 0.25, "rules": 0.15}
-SEVERITY_WEIGHTS = {"critical": 3.0, "high": 2.0, "medium": 1.0, "low": 0.5}
 RULES_PENALTY_CAP = 6.0
 
 

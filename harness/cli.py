@@ -254,10 +254,9 @@ def cmd_runs(args: argparse.Namespace, console: Console) -> int:
     from rich.table import Table
 
     from harness import runs
-    from harness.config import REPO
-    from harness.results import RunDir
+    from harness.results import RunDir, results_root
 
-    results = Path(args.results_dir) if args.results_dir else REPO / "results"
+    results = results_root(args.results_dir)
     if args.abandon:
         cancelled = runs.abandon(RunDir.open(args.abandon, results), args.system_db)
         console.print(f"Run {args.abandon} abandoned: {cancelled} unfinished workflow(s) cancelled; its recorded "
@@ -316,11 +315,10 @@ def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
-    from harness.config import REPO
     from harness.report import terminal_table, write_report
-    from harness.results import RunDir
+    from harness.results import RunDir, results_root
 
-    run = RunDir.open(args.run, Path(args.results_dir) if args.results_dir else REPO / "results")
+    run = RunDir.open(args.run, results_root(args.results_dir))
     records = run.records()
     path = write_report(run.root, run.run_id, run.read_manifest(), records)
     if args.junit:

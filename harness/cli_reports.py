@@ -66,9 +66,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _results(args: argparse.Namespace) -> Path:
-    from harness.config import REPO
+    from harness.results import results_root
 
-    return Path(args.results_dir) if args.results_dir else REPO / "results"
+    return results_root(args.results_dir)
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from harness.errors import UserError
 from harness.models.settings import ModelSettings, default_models, parse_model_id, resolve_settings
+from harness.results import results_root
 from harness.skills import Arm, resolve_skill_spec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,7 +115,7 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
             arm_values.append(Arm(arm))
         except ValueError:
             raise UserError(f"--arm {arm}: unknown arm (known: none, inline, tool)") from None
-    skill_paths = tuple(resolve_skill_spec(s, (Path(results_dir) if results_dir else REPO / "results") / "cache", REPO)
+    skill_paths = tuple(resolve_skill_spec(s, results_root(results_dir) / "cache", REPO)
                         for s in (skills or [str(REPO / "skill")]))  # a directory or git:REV:PATH
     patterns = tuple(p.strip() for p in (tasks or "").split(",") if p.strip())
     if sandbox not in ("bwrap", "none"):
@@ -133,7 +134,7 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
         pg_url=pg_url or os.environ.get(PG_URL_ENV) or None, sandbox=sandbox, keep_dbs=keep_dbs,
         slots=slots or os.cpu_count() or 2, generation_concurrency=generation_concurrency,
         tasks_dir=Path(tasks_dir) if tasks_dir else REPO / "tasks",
-        results_dir=Path(results_dir) if results_dir else REPO / "results",
+        results_dir=results_root(results_dir),
         cache_dir=Path(os.environ.get("DBOS_EVAL_CACHE_DIR") or default_cache_dir()),
         notices=tuple(notices), mode=mode, base_url=base_url, max_cost=max_cost, dry_run=dry_run,
         use_cache=use_cache, model_settings=settings, system_db=system_db, workers_only=workers_only,
@@ -180,7 +181,7 @@ def build_worker_config(*, system_db: str | None, executor_id: str | None, tasks
         raise UserError(f"--executor-id {executor_id!r}: use letters, digits, '.', '_' or '-'")
     if not generation and not grading:
         raise UserError("worker: --no-generation and --no-grading together leave it nothing to do")
-    results = Path(results_dir) if results_dir else REPO / "results" / "worker"
+    results = Path(results_dir) if results_dir else results_root() / "worker"
     skill_paths = tuple(resolve_skill_spec(s, results / "cache", REPO) for s in (skills or [str(REPO / "skill")]))
     return WorkerConfig(url, executor_id, Path(tasks_dir) if tasks_dir else REPO / "tasks", skill_paths,
                         pg_url or os.environ.get(PG_URL_ENV) or None, sandbox, False, results,

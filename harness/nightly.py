@@ -21,7 +21,7 @@ from rich.console import Console
 from harness import analysis, baseline, compare, history
 from harness.errors import UserError
 from harness.report_html import page
-from harness.results import RunDir
+from harness.results import RunDir, results_root
 from harness.stats import DEFAULT_TEST, TESTS
 
 SECTIONS = {
@@ -138,14 +138,14 @@ def check_budget(cfg: NightlyConfig, n_trials: int, models: list[str], base: Run
 
 def run_nightly(config_path: Path, console: Console, *, run_id: str | None = None, results_dir: str | None = None,
                 tasks_dir: str | None = None) -> int:
-    from harness.config import REPO, build_config, default_run_id
+    from harness.config import build_config, default_run_id
     from harness.executor import load_skills
     from harness.runner import run_evaluation
     from harness.tasks import load_tasks
     from harness.trials import expand
 
     cfg = load_config(config_path)
-    results = Path(results_dir) if results_dir else REPO / "results"
+    results = results_root(results_dir)
     config = build_config(run_id=run_id or f"{cfg.run_id_prefix}-{default_run_id()}", models=list(cfg.models),
                           arms=list(cfg.arms), skills=list(cfg.skills), tasks=cfg.tasks, epochs=cfg.epochs,
                           pg_url=cfg.pg_url, sandbox=cfg.sandbox, keep_dbs=False, slots=cfg.slots,

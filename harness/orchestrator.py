@@ -30,7 +30,7 @@ from harness.budget import Budget
 from harness.generation import generate_trial
 from harness.jobs import CacheSpec, ModelSpec, TrialJob
 from harness.records import GenerationOutcome, Graded, TrialRecord
-from harness.results import RunDir
+from harness.results import RunDir, results_root
 from harness.runs import UNFINISHED, executor_id_of
 from harness.skills import SkillVersion
 from harness.tasks import Task
@@ -61,13 +61,13 @@ class RunState:
         trial's coordinator, else a scratch folder whose files travel back in the step's output."""
         if self.run_dir is not None and not _remote(job):
             return self.record_into(job).trial_dir(job.trial.trial_id)
-        return (self.scratch or Path("results") / "worker") / "runs" / job.run_id / "trials" / job.trial.trial_id
+        return RunDir(self.scratch or results_root() / "worker", job.run_id).trial_dir(job.trial.trial_id)
 
     def record_into(self, job: TrialJob) -> RunDir:
         """The run named by the trial's own job, never merely the run of this process."""
         if self.run_dir is not None and self.run_dir.run_id == job.run_id:
             return self.run_dir
-        results = self.run_dir.root.parent.parent if self.run_dir is not None else (self.scratch or Path("results"))
+        results = self.run_dir.root.parent.parent if self.run_dir is not None else (self.scratch or results_root())
         return RunDir(results, job.run_id)
 
     def task(self, job: TrialJob) -> Task:

@@ -12,12 +12,20 @@ from typing import Any
 
 from harness.errors import UserError
 
+RESULTS = Path(__file__).resolve().parent.parent / "results"  # the default results folder, named only here
+
+
+def results_root(given: str | Path | None = None) -> Path:
+    """``--results-dir`` when given, else ``results/`` of the checkout."""
+    return Path(given) if given else RESULTS
+
 
 class RunDir:
     def __init__(self, results_dir: Path, run_id: str) -> None:
         self.run_id = run_id
         self.root = Path(results_dir) / "runs" / run_id
         self._lock = threading.Lock()
+        self._parsed: tuple[tuple[int, int], list[dict[str, Any]]] | None = None  # (mtime_ns, size) -> records
 
     @classmethod
     def open(cls, ref: str, results_dir: Path) -> RunDir:
@@ -65,7 +73,8 @@ class RunDir:
     def append_record(self, record: dict[str, Any]) -> bool:
         """Append a trial's record once (a step re-run after a crash does not duplicate it)."""
         with self._lock:
-            if record["trial_id"] in {r["trial_id"] for r in self.records()}:
+            known = self.records()
+            if any(r["trial_id"] == record["trial_id"] for r in known):
                 return False
             self.root.mkdir(parents=True, exist_ok=True)
             self._drop_torn_tail()
@@ -73,6 +82,9 @@ class RunDir:
                 out.write(json.dumps(record, default=str) + "\n")
                 out.flush()
                 os.fsync(out.fileno())
+            stamp = self._stamp()
+            if stamp is not None and self._parsed is not None and len(self._parsed[1]) == len(known):
+                self._parsed = (stamp, [*known, json.loads(json.dumps(record, default=str))])  # no re-read
             return True
 
     def _drop_torn_tail(self) -> None:
@@ -100,21 +112,34 @@ class RunDir:
             tmp.write_text("".join(json.dumps(r, default=str) + "\n" for r in kept))
             tmp.replace(self.trials_path)
 
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.trials_path.stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
     def records(self) -> list[dict[str, Any]]:
-        """Trial records; a torn last line (a crash mid-write) is skipped, not fatal."""
-        if not self.trials_path.exists():
+        """Trial records; a torn last line (a crash mid-write) is skipped, not fatal. The file is parsed again
+        only when it changed (its mtime or size): progress updates and budget polls read it often."""
+        stamp = self._stamp()
+        if stamp is None:
             return []
+        if self._parsed is not None and self._parsed[0] == stamp:
+            return list(self._parsed[1])
+        lines = self.trials_path.read_text().splitlines()
         out = []
-        for n, line in enumerate(self.trials_path.read_text().splitlines(), 1):
+        for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
                 out.append(json.loads(line))
             except json.JSONDecodeError:
-                if n != len(self.trials_path.read_text().splitlines()):
+                if n != len(lines):
                     raise UserError(f"{self.trials_path}:{n}: not valid JSON (repair or delete that line; "
                                     "every other record is kept)") from None
-        return out
+        self._parsed = (stamp, out)
+        return list(out)
 
     @staticmethod
     def _write_json(path: Path, data: dict[str, Any]) -> None:

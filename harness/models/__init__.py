@@ -26,10 +26,10 @@ def make_model(model_id: str, settings: ModelSettings | None = None, *, cache: R
     if kind == "mutant":
         return MutantModel(name)
     if kind == "replay":
-        from harness.config import REPO
         from harness.models.replay import ReplayModel
+        from harness.results import results_root
 
-        return ReplayModel(name, results_dir or REPO / "results")
+        return ReplayModel(name, results_root(results_dir))
     from harness.agent import ApiModel
     from harness.models.chat import ChatClient
     from harness.pricing import PRICES_PATH, load_prices
