@@ -32,14 +32,14 @@ sys.path.insert(0, str(REPO))
 from dbos import DBOS, SetWorkflowID  # noqa: E402
 
 from harness import orchestrator, runs  # noqa: E402
-from harness.agent import ApiModel  # noqa: E402
 from harness.jobs import CacheSpec, TrialJob  # noqa: E402
+from harness.models.agent import ApiModel  # noqa: E402
 from harness.models.anthropic_model import AnthropicClient  # noqa: E402
 from harness.models.cache import ResponseCache  # noqa: E402
 from harness.models.chat import TokenCount  # noqa: E402
 from harness.models.openai_model import OpenAIClient  # noqa: E402
+from harness.models.pricing import load_prices  # noqa: E402
 from harness.models.settings import resolve_settings  # noqa: E402
-from harness.pricing import load_prices  # noqa: E402
 from harness.results import RunDir  # noqa: E402
 from harness.tasks import load_task  # noqa: E402
 from harness.trials import Trial, task_hash  # noqa: E402

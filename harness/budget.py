@@ -4,7 +4,7 @@ flight finish, and the run says how far it got.
 
 Money is new API spend of this invocation (``usage.spent_usd``: response-cache hits and trials finished by an
 earlier invocation of the same run id cost nothing). A trial's estimate is the mean cost of the trials of the
-same model and arm that have finished in this invocation, or, before any has, ``harness.pricing``'s generous
+same model and arm that have finished in this invocation, or, before any has, ``harness.models.pricing``'s generous
 prior guess."""
 
 from __future__ import annotations
@@ -60,11 +60,10 @@ class Budget:
 def prior_estimates(trials: list[Trial], tasks: Mapping[str, Any], skills: Mapping[str, Any],
                     settings: Mapping[str, Any], prices: Any) -> dict[str, float | None]:
     """Each real-model trial's estimated cost (None when the model has no price; 0 for offline models)."""
-    from harness.agent import first_message, tools_for
-    from harness.generation import user_prompt
-    from harness.models import GenerationRequest, read_tree
-    from harness.pricing import estimate_trial_tokens
-    from harness.skills import Arm, system_prompt
+    from harness.models.agent import first_message, tools_for
+    from harness.models.pricing import estimate_trial_tokens
+    from harness.prompts import build_request
+    from harness.skills import Arm
 
     out: dict[str, float | None] = {}
     for trial in trials:
@@ -76,10 +75,8 @@ def prior_estimates(trials: list[Trial], tasks: Mapping[str, Any], skills: Mappi
         if price is None:
             out[trial.key] = None
             continue
-        task, skill, arm = tasks[trial.task_id], skills.get(trial.skill_hash or ""), Arm(trial.arm)
-        files = read_tree(task.app_dir)
-        request = GenerationRequest(task, arm, skill, system_prompt(arm, skill), user_prompt(task, files), files,
-                                    trial.epoch)
+        skill, arm = skills.get(trial.skill_hash or ""), Arm(trial.arm)
+        request = build_request(trial, tasks[trial.task_id], skill)
         tools = tools_for(model.mode, arm, skill)
         chars = len(request.system_prompt) + len(first_message(request, model.mode, tools))
         chars += sum(len(t.description) + 200 for t in tools)

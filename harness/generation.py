@@ -8,20 +8,12 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from harness.models import Generation, GenerationRequest, Model, make_model, read_tree
+from harness.models import Generation, Model, make_model
+from harness.prompts import build_request
 from harness.records import GenerationOutcome
-from harness.skills import Arm, SkillVersion, system_prompt
+from harness.skills import SkillVersion
 from harness.tasks import Task
 from harness.trials import Trial
-
-PROMPT_FOOTER = (
-    "\n\nThe workspace contains these files:\n{listing}\n\nEdit the files to do what is asked. "
-    "The hidden grader runs the code with Python 3.11 and dbos 3.4.0."
-)
-
-
-def user_prompt(task: Task, files: dict[str, str]) -> str:
-    return task.prompt.rstrip() + PROMPT_FOOTER.format(listing="\n".join(f"- {p}" for p in sorted(files)))
 
 
 def generate_trial(trial: Trial, task: Task, skill: SkillVersion | None, trial_dir: Path,
@@ -29,10 +21,7 @@ def generate_trial(trial: Trial, task: Task, skill: SkillVersion | None, trial_d
     """Run the model once (``model``, else the adapter for ``trial.model``); the generated workspace goes to
     ``trial_dir/files``."""
     started = time.perf_counter()
-    start_files = read_tree(task.app_dir)
-    arm = Arm(trial.arm)
-    request = GenerationRequest(task, arm, skill, system_prompt(arm, skill), user_prompt(task, start_files),
-                                start_files, trial.epoch)
+    request = build_request(trial, task, skill)
     generation = (model or make_model(trial.model)).generate(request)
     files_dir = trial_dir / "files"
     shutil.rmtree(files_dir, ignore_errors=True)

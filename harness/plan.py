@@ -228,7 +228,7 @@ def _points(x: float) -> str:
 def run_plan(config: PlanConfig, console: Console, *, test: str, alpha: float, mde_pp: float | None) -> int:
     from harness.budget import prior_estimates
     from harness.executor import load_skills
-    from harness.pricing import load_prices
+    from harness.models.pricing import load_prices
     from harness.tasks import load_tasks
     from harness.trials import expand
 

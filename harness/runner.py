@@ -19,7 +19,7 @@ from harness.executor import interrupted_run_message, load_run_inputs, open_exec
 from harness.jobs import CacheSpec, ModelSpec
 from harness.models import Model, make_model
 from harness.models.cache import ResponseCache
-from harness.pricing import load_prices
+from harness.models.pricing import load_prices
 from harness.report import terminal_table, write_report
 from harness.results import RunDir
 from harness.skills import SkillVersion

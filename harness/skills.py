@@ -76,23 +76,6 @@ def load_skill(path: Path, label: str | None = None) -> SkillVersion:
                         meta["description"], tuple(files))
 
 
-BASE_SYSTEM = (
-    "You are an expert Python engineer working in a small code base. Make the change the user asks for by "
-    "editing the files of the workspace. Keep the interface the user describes exactly."
-)
-
-
-def system_prompt(arm: Arm, skill: SkillVersion | None) -> str:
-    """The system prompt for an arm: the skill inline, only its summary (tool arm), or nothing."""
-    if arm is Arm.NONE or skill is None:
-        return BASE_SYSTEM
-    if arm is Arm.TOOL:
-        return (f"{BASE_SYSTEM}\n\nAn agent skill is available. Read its files with the read_skill_file tool "
-                f"when it is relevant.\n<skill name=\"{skill.name}\">{skill.description}</skill>")
-    body = "\n\n".join(f'<skill_file path="{rel}">\n{text}\n</skill_file>' for rel, text in skill.files)
-    return f"{BASE_SYSTEM}\n\nFollow this agent skill ({skill.name}):\n{body}"
-
-
 GIT_PREFIX = "git:"
 
 

@@ -1,5 +1,6 @@
 """Model adapters by id: ``reference``, ``mutant:<name>`` and ``replay:<run>`` (offline), ``anthropic/<model>``,
-``openai/<model>`` and ``openai-compatible/<name>`` (real APIs through their official SDKs and ``harness.agent``)."""
+``openai/<model>`` and ``openai-compatible/<name>`` (real APIs through their official SDKs and the agent loop,
+``harness.models.agent``)."""
 
 from __future__ import annotations
 
@@ -27,12 +28,11 @@ def make_model(model_id: str, settings: ModelSettings | None = None, *, cache: R
         return MutantModel(name)
     if kind == "replay":
         from harness.models.replay import ReplayModel
-        from harness.results import results_root
 
-        return ReplayModel(name, results_root(results_dir))
-    from harness.agent import ApiModel
+        return ReplayModel(name, results_dir)
+    from harness.models.agent import ApiModel
     from harness.models.chat import ChatClient
-    from harness.pricing import PRICES_PATH, load_prices
+    from harness.models.pricing import PRICES_PATH, load_prices
 
     settings = settings or resolve_settings(model_id)
     if kind == "anthropic":

@@ -2,7 +2,7 @@
 
 A provider adapter (``anthropic_model``, ``openai_model``) is a ``ChatClient``: it turns the neutral messages into
 its wire request (``request_body``, pure), sends it (``send``, the only I/O) and turns the wire response into a
-``Reply`` (``parse``, pure). Retries, the response cache and accounting wrap ``send`` in ``harness.agent``.
+``Reply`` (``parse``, pure). Retries, the response cache and accounting wrap ``send`` in ``harness.models.agent``.
 
 Neutral messages are plain dicts, so they go into cache keys and transcripts as they are:
 ``{"role": "user", "content": str}``,

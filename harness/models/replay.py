@@ -14,14 +14,14 @@ from typing import Any
 from harness.errors import UserError
 from harness.models.base import Generation, GenerationRequest, Usage
 from harness.models.reference import read_tree
-from harness.results import RunDir
+from harness.results import RunDir, results_root
 
 
 class ReplayModel:
-    def __init__(self, ref: str, results_dir: Path) -> None:
+    def __init__(self, ref: str, results_dir: Path | None = None) -> None:
         self.id = f"replay:{ref}"
         run_ref, _, self.model = ref.partition("#")
-        self.run = RunDir.open(run_ref, results_dir)
+        self.run = RunDir.open(run_ref, results_root(results_dir))
         # a trial whose generation failed on our side has nothing to replay
         self.records = [r for r in self.run.records() if r.get("reason") != "model_api_error"]
         models = sorted({r["model"] for r in self.records})

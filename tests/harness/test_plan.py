@@ -9,7 +9,7 @@ import pytest
 from harness import plan, stats
 from harness.cli import main
 from harness.models.chat import TokenCount
-from harness.pricing import load_prices
+from harness.models.pricing import load_prices
 from tests.conftest import FIXTURE_TASKS
 from tests.fixtures.synthetic import base_outcome, synthesize, write_tasks
 

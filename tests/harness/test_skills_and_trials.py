@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from harness.errors import UserError
-from harness.skills import Arm, load_skill, parse_front_matter, system_prompt
+from harness.prompts import system_prompt
+from harness.skills import Arm, load_skill, parse_front_matter
 from harness.tasks import load_task
 from harness.trials import Trial, expand, task_hash
 from tests.conftest import FIXTURE_TASKS, REPO

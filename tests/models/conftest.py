@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from harness.agent import ApiModel
-from harness.generation import user_prompt
+from harness.models.agent import ApiModel
 from harness.models.anthropic_model import AnthropicClient
 from harness.models.base import GenerationRequest
 from harness.models.cache import ResponseCache
 from harness.models.openai_model import OpenAIClient
+from harness.models.pricing import Price
 from harness.models.reference import read_tree
 from harness.models.retry import RetryPolicy
 from harness.models.settings import resolve_settings
-from harness.pricing import Price
-from harness.skills import Arm, SkillVersion, load_skill, system_prompt
+from harness.prompts import system_prompt, user_prompt
+from harness.skills import Arm, SkillVersion, load_skill
 from harness.tasks import Task, load_task
 from tests.conftest import FIXTURE_TASKS
 

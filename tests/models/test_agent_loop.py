@@ -276,7 +276,7 @@ def test_the_api_key_is_sent_to_the_server_but_never_written_anywhere(protocol, 
 
 
 def test_an_openai_compatible_server_never_receives_the_openai_key(make_model, request_for, monkeypatch):
-    from harness.agent import ApiModel
+    from harness.models.agent import ApiModel
     from harness.models.openai_model import OpenAIClient
     from harness.models.settings import resolve_settings
 

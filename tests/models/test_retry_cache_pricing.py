@@ -10,8 +10,8 @@ from harness.budget import Budget
 from harness.errors import UserError
 from harness.models.cache import ResponseCache, cache_key
 from harness.models.chat import ApiError, Endpoint, TokenCount
+from harness.models.pricing import Price, load_prices
 from harness.models.retry import RetriesExhausted, RetryPolicy, call_with_retries, parse_retry_after
-from harness.pricing import Price, load_prices
 from harness.trials import Trial
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from harness.errors import UserError
 from harness.models.chat import TokenCount
 
-PRICES_PATH = Path(__file__).resolve().parent / "prices.toml"
+PRICES_PATH = Path(__file__).resolve().parent.parent / "prices.toml"
 PER_TOKEN = 1_000_000
 CHARS_PER_TOKEN = 4  # a rough, tokenizer-free conversion, only for estimates
 FIELDS = ("input", "output", "cache_read", "cache_write")
