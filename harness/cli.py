@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="how generated code runs: bwrap (default) or none (unsandboxed; only when asked)")
     run.add_argument("--keep-dbs", action="store_true", help="keep each trial's database after grading")
     run.add_argument("--slots", type=int, metavar="N", help="trials graded at once (default: CPU count)")
-    run.add_argument("--gen-concurrency", type=int, default=8, metavar="N",
+    run.add_argument("--gen-concurrency", type=int, default=8, metavar="N", dest="generation_concurrency",
                      help="model calls in flight at once (default 8)")
     run.add_argument("--mode", choices=("agent", "single-shot"), default="agent",
                      help="real models: agent (file tools in a loop, default) or single-shot (one answer with "
@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "harness/prices.toml)")
     run.add_argument("--dry-run", action="store_true",
                      help="print the trial count and a cost estimate, then exit without calling or grading")
-    run.add_argument("--no-cache", action="store_true",
+    run.add_argument("--no-cache", action="store_false", dest="use_cache",
                      help="ask the API again even when a cached response exists (the new one replaces it)")
     run.add_argument("--system-db", metavar="URL", help="a Postgres database to keep the run's workflows in, so "
                      "`worker` processes on other machines join it (default: $DBOS_EVAL_SYSTEM_DB, else a SQLite "
@@ -202,19 +202,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
-    from harness.config import build_config
+    from harness.config import config_from_args
     from harness.executor import interrupted_run_message
-    from harness.models.settings import parse_param
     from harness.runner import run_evaluation
 
-    config = build_config(run_id=args.run_id, models=args.models, arms=args.arms, skills=args.skills,
-                          tasks=args.tasks, epochs=args.epochs, pg_url=args.pg_url, sandbox=args.sandbox,
-                          keep_dbs=args.keep_dbs, slots=args.slots, generation_concurrency=args.gen_concurrency,
-                          results_dir=args.results_dir,
-                          tasks_dir=args.tasks_dir, mode=args.mode, base_url=args.base_url, max_cost=args.max_cost,
-                          dry_run=args.dry_run, use_cache=not args.no_cache,
-                          params=dict(parse_param(p) for p in args.params or []), system_db=args.system_db,
-                          workers_only=args.workers_only)
+    config = config_from_args(args)  # each flag's dest is a build_config parameter
     try:
         return run_evaluation(config, console)
     except KeyboardInterrupt:

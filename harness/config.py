@@ -6,14 +6,17 @@ never enter the config, the manifest, a log, or graded code.
 
 from __future__ import annotations
 
+import argparse
+import inspect
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from harness.errors import UserError
-from harness.models.settings import ModelSettings, default_models, parse_model_id, resolve_settings
+from harness.models.settings import ModelSettings, default_models, parse_model_id, parse_param, resolve_settings
 from harness.results import results_root
 from harness.skills import Arm, resolve_skill_spec
 
@@ -23,6 +26,8 @@ SYSTEM_DB_ENV = "DBOS_EVAL_SYSTEM_DB"
 KEY_ENVS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
 PROVIDER_KEYS = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
+MANIFEST_NAMES = {"task_patterns": "tasks", "use_cache": "response_cache"}  # run.json's names for two fields
+NOT_IN_MANIFEST = frozenset({"keep_dbs", "results_dir", "cache_dir", "notices", "dry_run"})
 
 
 @dataclass(frozen=True)
@@ -55,21 +60,27 @@ class RunConfig:
     def response_cache_dir(self) -> Path:
         return self.results_dir / "cache" / "responses"
 
-    def manifest(self) -> dict:
-        """What run.json records: everything but secrets (the Postgres URL is redacted)."""
+    def manifest(self) -> dict[str, Any]:
+        """What run.json records, derived from the fields (a new field is recorded without touching this):
+        everything but secrets (Postgres URLs are redacted) and what only concerns this machine or session."""
         from graders.postgres import redact
 
-        return {
-            "run_id": self.run_id, "models": list(self.models), "arms": [str(a) for a in self.arms],
-            "skills": [str(p) for p in self.skills], "tasks": list(self.task_patterns), "epochs": self.epochs,
-            "tasks_dir": str(self.tasks_dir),
-            "pg_url": redact(self.pg_url) if self.pg_url else None, "sandbox": self.sandbox,
-            "slots": self.slots, "generation_concurrency": self.generation_concurrency,
-            "mode": self.mode, "base_url": self.base_url, "max_cost": self.max_cost, "response_cache": self.use_cache,
-            "api_keys_present": list(keys_present()),  # names only, never values
-            "model_settings": {m: {"fingerprint": s.fingerprint(), **s.params} for m, s in self.model_settings.items()},
-            "system_db": redact(self.system_db) if self.system_db else None, "workers_only": self.workers_only,
-        }
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in NOT_IN_MANIFEST:
+                continue
+            if f.name in ("pg_url", "system_db"):
+                value = redact(value) if value else None
+            elif f.name == "model_settings":
+                value = {m: {"fingerprint": s.fingerprint(), **s.params} for m, s in value.items()}
+            elif isinstance(value, tuple):
+                value = [str(v) for v in value]
+            elif isinstance(value, Path):
+                value = str(value)
+            out[MANIFEST_NAMES.get(f.name, f.name)] = value
+        out["api_keys_present"] = list(keys_present())  # names only, never values
+        return out
 
 
 def keys_present() -> tuple[str, ...]:
@@ -85,7 +96,12 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
                  keep_dbs: bool, slots: int | None, generation_concurrency: int = 8, results_dir: str | None = None,
                  tasks_dir: str | None = None, mode: str = "agent", base_url: str | None = None,
                  max_cost: float | None = None, dry_run: bool = False, use_cache: bool = True,
-                 params: dict | None = None, system_db: str | None = None, workers_only: bool = False) -> RunConfig:
+                 params: dict | list[str] | None = None, system_db: str | None = None,
+                 workers_only: bool = False) -> RunConfig:
+    """The run's configuration, checked (one-line user errors). ``params`` as ``--param KEY=VALUE`` strings or a
+    dict. ``run``'s flags arrive through ``config_from_args``: each flag's dest is a parameter here."""
+    if isinstance(params, list):
+        params = dict(parse_param(p) for p in params)
     notices = []
     system_db = check_system_db(system_db)
     if workers_only and not system_db:
@@ -139,6 +155,13 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
         notices=tuple(notices), mode=mode, base_url=base_url, max_cost=max_cost, dry_run=dry_run,
         use_cache=use_cache, model_settings=settings, system_db=system_db, workers_only=workers_only,
     )
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """``run``'s parsed flags into a ``RunConfig``: every ``build_config`` parameter is read from the flag of
+    the same dest, so a new flag is added to the parser, ``build_config`` and ``RunConfig`` only."""
+    names = inspect.signature(build_config).parameters
+    return build_config(**{name: getattr(args, name) for name in names if hasattr(args, name)})
 
 
 def check_system_db(url: str | None) -> str | None:

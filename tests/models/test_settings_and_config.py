@@ -105,3 +105,22 @@ def test_a_real_models_parameters_are_part_of_the_trial_key():
 def test_replay_of_a_missing_run_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="not a run"):
         make_model("replay:nope", results_dir=tmp_path)
+
+
+def test_every_run_flag_reaches_the_config_by_its_dest_and_the_manifest_by_its_field(monkeypatch):
+    """Adding a ``run`` flag touches the parser, ``build_config`` and ``RunConfig`` only."""
+    import inspect
+
+    from harness.cli import build_parser
+    from harness.config import NOT_IN_MANIFEST, RunConfig, build_config, config_from_args
+
+    args = build_parser().parse_args(["run", "--model", "reference", "--epochs", "2", "--gen-concurrency", "3",
+                                      "--no-cache", "--param", "temperature=0.5", "--sandbox", "none",
+                                      "--pg-url", "postgresql://u:SECRET@h/db"])
+    assert set(inspect.signature(build_config).parameters) <= set(vars(args))
+    cfg = config_from_args(args)
+    assert (cfg.epochs, cfg.generation_concurrency, cfg.use_cache, cfg.models) == (2, 3, False, ("reference",))
+    manifest = cfg.manifest()
+    assert "SECRET" not in str(manifest) and manifest["response_cache"] is False and manifest["epochs"] == 2
+    recorded = {f for f in RunConfig.__dataclass_fields__ if f not in NOT_IN_MANIFEST}
+    assert len(manifest) == len(recorded) + 1  # every other field, plus api_keys_present
