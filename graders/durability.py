@@ -1,13 +1,17 @@
 """The durability check: kill the program mid-workflow, restart it, and judge recovery from the outside.
 
 Both runs get the same pinned ``DBOS__APPVERSION`` and executor id, so the restart recovers exactly what the
-killed run left PENDING. "Ran exactly once" is judged from side-effect files (a step's checkpoint exists only
+killed run left PENDING. The first run counts as crashed only when it died of the drill's own SIGKILL (the
+task's ops drill, or ours at ``kill_when``) *and* left evidence of partial progress (side-effect records, or a
+workflow PENDING/ENQUEUED): a program that fails before doing anything (an import error) gets no durability
+credit, whatever its restart does. "Ran exactly once" is judged from side-effect files (a step's checkpoint exists only
 once it completes, so ``operation_outputs`` alone cannot prove it), the workflow rows from the trial database.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from graders.spec import CrashSpec, KillWhen
 from graders.verdict import Check, Part, Reason
 
 PINNED_ENV = {"DBOS__APPVERSION": "dbos-skill-eval-crash-test", "DBOS__VMID": "crash-test-executor"}
+KILLED = frozenset({-signal.SIGKILL, 128 + signal.SIGKILL})  # a SIGKILL seen directly, or through a wrapper
 
 
 def run_durability(ctx: GradingContext) -> Check:
@@ -27,14 +32,16 @@ def run_durability(ctx: GradingContext) -> Check:
         return Check.error("durability", Reason.HARNESS_ERROR, "the task lists durability but has no [durability]")
     started = time.perf_counter()
     crashed, detail = _first_run(ctx, spec)
-    if not crashed:
-        return Check("durability", False, reason=Reason.NOT_DURABLE, detail=detail,
-                     duration_s=time.perf_counter() - started, parts=(Part("crashed", False, detail),),
-                     log="durability_run1.log")
+    progress = _partial_progress(ctx, spec) if crashed else None
+    if not crashed or not progress.passed:
+        parts = (Part("crashed", crashed, detail),) + ((progress,) if progress else ())
+        failed = next(p for p in parts if not p.passed)
+        return Check("durability", False, reason=Reason.NOT_DURABLE, detail=f"{failed.name}: {failed.detail}",
+                     duration_s=time.perf_counter() - started, parts=parts, log="durability_run1.log")
     log = ctx.log_dir / "durability_restart.log"
     argv = [str(ctx.runtime.python), *(spec.restart or spec.run)]
     restart = ctx.run(argv, log, spec.timeout_s, {**PINNED_ENV, **spec.restart_env})
-    parts = [Part("crashed", True, detail), _recovered(spec, restart.exit_code, restart.timed_out, log)]
+    parts = [Part("crashed", True, detail), progress, _recovered(spec, restart.exit_code, restart.timed_out, log)]
     parts += _side_effects(ctx.workspace, spec)
     parts += _workflow_rows(ctx, spec)
     failed = [p for p in parts if not p.passed]
@@ -53,7 +60,10 @@ def _first_run(ctx: GradingContext, spec: CrashSpec) -> tuple[bool, str]:
             return False, f"the first run neither crashed nor finished within {spec.timeout_s:.0f}s"
         if result.exit_code == 0:
             return False, "the first run finished without reaching the crash drill"
-        return True, f"the first run died at the drill (exit {result.exit_code})"
+        if result.exit_code not in KILLED:
+            return False, (f"the first run exited {result.exit_code} instead of being killed by the drill's "
+                           "SIGKILL (it failed before the crash point)")
+        return True, "the first run was killed by the drill (SIGKILL)"
     deadline = time.monotonic() + spec.timeout_s
     while time.monotonic() < deadline:
         if _reached(ctx.workspace, spec.kill_when):
@@ -71,6 +81,32 @@ def _first_run(ctx: GradingContext, spec: CrashSpec) -> tuple[bool, str]:
     running.kill()
     running.wait()
     return False, f"{spec.kill_when.file} never showed the expected progress within {spec.timeout_s:.0f}s"
+
+
+def _partial_progress(ctx: GradingContext, spec: CrashSpec) -> Part:
+    """Evidence that the killed run was mid-work: records in the side-effect files the task judges (or the
+    file the kill waited for), or workflows it left PENDING/ENQUEUED for the restart to recover."""
+    files = dict.fromkeys([*spec.expect.line_counts, *(f for f, _ in spec.expect.unique)]
+                          + ([spec.kill_when.file] if spec.kill_when else []))
+    recorded = {name: n for name in files if (n := len(_records(ctx.workspace, name)))}
+    unfinished = _unfinished_workflows(ctx)
+    evidence = [f"{name} {n} record(s)" for name, n in recorded.items()]
+    evidence += [f"{n} workflow(s) {status}" for status, n in sorted(unfinished.items())]
+    if not evidence:
+        return Part("partial_progress", False, "the first run was killed before any progress: no side-effect "
+                    "record and no workflow left PENDING or ENQUEUED")
+    return Part("partial_progress", True, "crashed at the drill with partial progress: " + ", ".join(evidence))
+
+
+def _unfinished_workflows(ctx: GradingContext) -> dict[str, int]:
+    """PENDING/ENQUEUED workflows by status, read as the trial's role (none when DBOS never created its schema)."""
+    with ctx.env.databases.connect_as_trial(ctx.database) as conn:
+        try:
+            rows = conn.execute("SELECT status, count(*) FROM dbos.workflow_status "
+                                "WHERE status IN ('PENDING', 'ENQUEUED') GROUP BY status").fetchall()
+        except (psycopg.errors.ProgrammingError, psycopg.errors.QueryCanceled):
+            return {}
+    return {str(status): int(n) for status, n in rows}
 
 
 def _reached(workspace: Path, when: KillWhen) -> bool:
