@@ -80,11 +80,13 @@ def unfinished_workflows() -> list[dict[str, Any]]:
 KILLED = (-signal.SIGKILL, 128 + signal.SIGKILL)
 
 
-def assert_crashed_at_drill(proc: subprocess.CompletedProcess, *side_effects: str) -> str:
-    """The run died of the ops drill's SIGKILL *and* had made partial progress: records in one of the
-    ``side_effects`` files, or a workflow left PENDING/ENQUEUED for the restart. A bare non-zero exit (an
-    import error, a traceback) is not the crash the test is about. Returns the evidence, for messages."""
-    output = ((proc.stdout or "") + (proc.stderr or ""))[-2000:]
+def assert_crashed_at_drill(proc: subprocess.CompletedProcess | subprocess.Popen, *side_effects: str) -> str:
+    """The run (finished, or a started program that has exited) died of the ops drill's SIGKILL *and* had made
+    partial progress: records in one of the ``side_effects`` files, or a workflow left PENDING/ENQUEUED for
+    the restart. A bare non-zero exit (an import error, a traceback) is not the crash the test is about.
+    Returns the evidence, for messages."""
+    captured = [getattr(proc, name, None) for name in ("stdout", "stderr")]
+    output = "".join(c for c in captured if isinstance(c, str))[-2000:]
     assert proc.returncode in KILLED, (
         f"the drill should have killed the run (SIGKILL), but it exited {proc.returncode}:\n{output}")
     recorded = [f"{name}: {n} record(s)" for name in side_effects if (n := len(read_jsonl(name)))]
