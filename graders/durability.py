@@ -99,13 +99,16 @@ def _partial_progress(ctx: GradingContext, spec: CrashSpec) -> Part:
 
 
 def _unfinished_workflows(ctx: GradingContext) -> dict[str, int]:
-    """PENDING/ENQUEUED workflows by status, read as the trial's role (none when DBOS never created its schema)."""
-    with ctx.env.databases.connect_as_trial(ctx.database) as conn:
-        try:
+    """PENDING/ENQUEUED workflows by status, read with the very URL the graded code has (its own role, never an
+    administrator). Not ``connect_as_trial``: that gives the role a new password, and the restart still has
+    to log in with the old one. None when DBOS never created its schema or the code locked its role out."""
+    try:
+        with psycopg.connect(ctx.database.url, autocommit=True, connect_timeout=10) as conn:
+            conn.execute("SET statement_timeout = '10s'")
             rows = conn.execute("SELECT status, count(*) FROM dbos.workflow_status "
                                 "WHERE status IN ('PENDING', 'ENQUEUED') GROUP BY status").fetchall()
-        except (psycopg.errors.ProgrammingError, psycopg.errors.QueryCanceled):
-            return {}
+    except psycopg.Error:
+        return {}
     return {str(status): int(n) for status, n in rows}
 
 

@@ -12,12 +12,14 @@ import pytest
 from graders import GradingSpec, grade
 from graders.spec import CrashExpect, CrashSpec
 
-# Charges customers 1..5 once each (the file is the ledger). With CRASH_AT=n it dies by SIGKILL right before
+# Charges customers 1..5 once each (the file is the ledger), after logging in to its database. With CRASH_AT=n it dies by SIGKILL right before
 # the n-th charge; a restart charges only who is missing. BROKEN=1 fails at import, before any work.
 PROGRAM = '''
 import json, os, signal, sys
+import psycopg
 if os.environ.get("BROKEN"):
     raise ImportError("No module named 'dbos_v2'")
+psycopg.connect(os.environ["DBOS_SYSTEM_DATABASE_URL"]).close()  # both runs log in with the URL they were given
 done = set()
 if os.path.exists("ledger.jsonl"):
     done = {json.loads(line)["customer"] for line in open("ledger.jsonl")}
