@@ -265,13 +265,20 @@ def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{len(problems)} problem(s)")
         return 1 if problems else 0
     table = Table(title=f"{root}")
-    for col in ("id", "category", "title", "checks", "mutants"):
+    for col in ("id", "category", "title", "checks", "mutants", "alternatives", "calibrated none", "calibrated inline"):
         table.add_column(col)
     tasks = load_tasks(root)
+
+    def rate(task, arm: str) -> str:  # independent solvers' pass rate (calibration.toml), "-" when none
+        passed, total = task.calibrated(arm)
+        return f"{passed}/{total}" if total else "-"
+
     for task in tasks:
-        table.add_row(task.id, task.category, task.title, ", ".join(task.grading.checks), str(len(task.mutants)))
+        table.add_row(task.id, task.category, task.title, ", ".join(task.grading.checks), str(len(task.mutants)),
+                      str(len(task.alternatives)), rate(task, "none"), rate(task, "inline"))
     console.print(table)
-    console.print(f"{len(tasks)} tasks")
+    console.print(f"{len(tasks)} tasks, {sum(len(t.alternatives) for t in tasks)} alternatives, "
+                  f"{sum(len(t.calibration) for t in tasks)} calibration attempts")
     return 0
 
 

@@ -81,6 +81,11 @@ class Task:
     def reference_dir(self) -> Path:
         return self.path / "reference"
 
+    def calibrated(self, arm: str) -> tuple[int, int]:
+        """Calibration attempts under ``arm`` (none | inline): how many passed, of how many."""
+        attempts = [a for a in self.calibration if a.arm == arm]
+        return sum(a.passed for a in attempts), len(attempts)
+
 
 class TaskError(UserError):
     pass

@@ -12,8 +12,9 @@ import pytest
 from graders import GradingSpec, grade
 from graders.spec import CrashExpect, CrashSpec
 
-# Charges customers 1..5 once each (the file is the ledger), after logging in to its database. With CRASH_AT=n it dies by SIGKILL right before
-# the n-th charge; a restart charges only who is missing. BROKEN=1 fails at import, before any work.
+# Charges customers 1..5 once each (the file is the ledger), after logging in to its database. With CRASH_AT=n
+# it dies by SIGKILL right before the n-th charge; a restart charges only who is missing. BROKEN=1 fails at
+# import, before any work.
 PROGRAM = '''
 import json, os, signal, sys
 import psycopg
