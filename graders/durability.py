@@ -131,7 +131,25 @@ def _recovered(spec: CrashSpec, code: int | None, timed_out: bool, log: Path) ->
     missing = [s for s in spec.expect.stdout_contains if s not in output]
     if missing:
         return Part("recovered", False, f"the restart's output lacks {missing[0]!r}")
+    want = dict(spec.expect.stdout_json)
+    if want and not any(want.items() <= obj.items() for obj in _json_objects(output)):
+        shown = ", ".join(f"{k}={v!r}" for k, v in want.items())
+        return Part("recovered", False, f"the restart printed no JSON line with {shown}")
     return Part("recovered", True, f"the restart exited {code}")
+
+
+def _json_objects(output: str) -> list[dict]:
+    """Every line of ``output`` that is a JSON object, however it was formatted (spacing, key order)."""
+    found = []
+    for line in output.splitlines():
+        if line.strip().startswith("{"):
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(value, dict):
+                found.append(value)
+    return found
 
 
 def _side_effects(workspace: Path, spec: CrashSpec) -> list[Part]:

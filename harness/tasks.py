@@ -278,6 +278,7 @@ def _crash(table: dict, bad) -> CrashSpec | None:
     expect = CrashExpect(
         restart_exit_code=exp.get("restart_exit_code", 0),
         stdout_contains=tuple(exp.get("stdout_contains", ())),
+        stdout_json=_table(exp.get("stdout_json", {}), "durability.expect.stdout_json", bad),
         line_counts=dict(exp.get("line_counts", {})),
         unique=unique,
         workflows_name_contains=wf.get("name_contains"),
@@ -290,6 +291,13 @@ def _crash(table: dict, bad) -> CrashSpec | None:
         restart_env=dict(table.get("restart_env", {})),
         timeout_s=_number(table, "timeout_s", 60.0, "durability", bad), expect=expect,
     )
+
+
+def _table(value: Any, field: str, bad) -> dict:
+    if not isinstance(value, dict):
+        bad(field, "must be a table (key = value)")
+        return {}
+    return dict(value)
 
 
 def _mutants(path: Path, checks: tuple[str, ...], problems: list[str]) -> list[Mutant]:

@@ -30,23 +30,23 @@ for n, customer in enumerate(range(1, 6), 1):
     if customer not in done:
         with open("ledger.jsonl", "a") as f:
             f.write(json.dumps({"customer": customer}) + "\\n")
-print("charged", len(done | set(range(1, 6))))
+print(json.dumps({"charged": len(done | set(range(1, 6)))}, separators=(",", ":")))  # compact JSON
 '''
 
 
-def spec_for(tmp_path: Path, env: dict[str, str]) -> GradingSpec:
+def spec_for(tmp_path: Path, env: dict[str, str], charged: int = 5) -> GradingSpec:
     (tmp_path / "tests").mkdir(exist_ok=True)
     crash = CrashSpec(run=("charge.py",), env=env, timeout_s=30,
-                      expect=CrashExpect(stdout_contains=("charged 5",), line_counts={"ledger.jsonl": 5},
+                      expect=CrashExpect(stdout_json={"charged": charged}, line_counts={"ledger.jsonl": 5},
                                          unique=(("ledger.jsonl", "customer"),)))
     return GradingSpec(task_id="crash", tests_dir=tmp_path / "tests", checks=("durability",), crash=crash)
 
 
-def durability(tmp_path: Path, grading_env, env: dict[str, str]):
+def durability(tmp_path: Path, grading_env, env: dict[str, str], charged: int = 5):
     files = tmp_path / "files"
     files.mkdir(exist_ok=True)
     (files / "charge.py").write_text(PROGRAM)
-    verdict = grade(files, spec_for(tmp_path, env), grading_env, tmp_path / "logs", "durability")
+    verdict = grade(files, spec_for(tmp_path, env, charged), grading_env, tmp_path / "logs", "durability")
     check = verdict.check("durability")
     return check, {p.name: p for p in check.parts}
 
@@ -76,3 +76,11 @@ def test_a_sigkill_before_any_progress_is_not_a_crash_mid_work(tmp_path, grading
     assert parts["crashed"].passed
     assert not parts["partial_progress"].passed and "before any progress" in parts["partial_progress"].detail
     assert check.detail.startswith("partial_progress:")
+
+
+def test_the_restarts_summary_is_judged_as_json_whatever_its_formatting(tmp_path, grading_env):
+    """`stdout_json` compares a JSON line's values, so compact JSON (no '": ') passes where a substring check
+    on '"charged": 5' failed; a wrong value still fails."""
+    check, parts = durability(tmp_path, grading_env, {"CRASH_AT": "3"}, charged=6)
+    assert check.passed is False
+    assert parts["recovered"].detail == "the restart printed no JSON line with charged=6"
