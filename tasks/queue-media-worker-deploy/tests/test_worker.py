@@ -78,7 +78,7 @@ class Worker:
     def webhooks(self) -> list[dict]:
         return read_jsonl(self.env["WEBHOOK_LOG"])
 
-    def wait_for_webhooks(self, upload_ids: list[str], timeout: float = 45) -> None:
+    def wait_for_webhooks(self, upload_ids: list[str], timeout: float = 30) -> None:
         def all_ready():
             if self.proc.poll() is not None:
                 raise AssertionError(f"the worker exited with {self.proc.returncode}:\n{self.log()}")
@@ -147,7 +147,7 @@ def test_a_worker_killed_mid_upload_finishes_it_after_a_deploy(client, deploy):
     ids = enqueue_uploads(client, "b", 3)
     worker.start(STORAGE_CRASH_ON_PUT="5")
     try:
-        wait_until(lambda: worker.proc.poll() is not None, timeout=45, message="the storage drill to kill the worker")
+        wait_until(lambda: worker.proc.poll() is not None, timeout=30, message="the storage drill to kill the worker")
     except AssertionError:
         worker.stop()
         raise AssertionError(f"the drill did not fire:\n{worker.log()}") from None
