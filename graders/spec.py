@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class KillWhen:
 class CrashExpect:
     restart_exit_code: int | None = 0
     stdout_contains: tuple[str, ...] = ()
+    stdout_json: Mapping[str, Any] = field(default_factory=dict)  # a JSON-object line has these keys and values
     line_counts: Mapping[str, int] = field(default_factory=dict)
     unique: tuple[tuple[str, str], ...] = ()  # (file, field): no value of field appears twice
     workflows_name_contains: str | None = None

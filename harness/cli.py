@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from harness.errors import UserError
 from harness.stats import DEFAULT_TEST, TESTS
 
 SUBCOMMANDS = ("run", "tasks", "report", "check", "validate", "setup", "skill-check", "compare", "nightly", "baseline",
-               "worker", "plan", "runs")
+               "worker", "grade", "plan", "runs")
 
 DESCRIPTION = """\
 dbos-skill-eval: does the dbos-python agent skill make coding models write better DBOS code?
@@ -159,8 +160,25 @@ def build_parser() -> argparse.ArgumentParser:
                               help=argparse.SUPPRESS if flag.endswith("dir") else None)
     validate.add_argument("--mutants", choices=("all", "first"), default="all",
                           help="all mutants (default), or each task's first only (the fast subset CI runs)")
+    validate.add_argument("--alternatives", choices=("all", "first", "none"), default="all",
+                          help="all alternatives (default), each task's first only (the fast subset CI runs), or none")
     validate.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap")
     validate.add_argument("--slots", type=int, metavar="N", help="trials graded at once (default: CPU count)")
+
+    grade = sub.add_parser("grade", help="grade folders of files (laid over a task's app/) with every check of the "
+                           "task, without a model")
+    grade.add_argument("task", metavar="TASK", help="the task id (see `tasks`)")
+    grade.add_argument("dirs", nargs="+", metavar="DIR", help="a folder of files laid over the task's app/, "
+                       "repeatable (e.g. a solver's output)")
+    grade.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text (default) or JSON on stdout (progress goes to stderr)")
+    grade.add_argument("--pg-url", metavar="URL", help="Postgres to grade against (default: $DBOS_EVAL_PG_URL, else "
+                       "a throwaway cluster)")
+    grade.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap")
+    grade.add_argument("--slots", type=int, metavar="N", help="folders graded at once (default: CPU count)")
+    for flag in ("--run-id", "--results-dir", "--tasks-dir"):
+        grade.add_argument(flag, metavar=flag.strip("-").split("-")[0].upper(),
+                           help=argparse.SUPPRESS if flag.endswith("dir") else None)
 
     skill_check = sub.add_parser("skill-check", help="lint a skill version (front matter, links, examples)")
     skill_check.add_argument("skill_dir", metavar="SKILL_DIR")
@@ -279,7 +297,23 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     config = build_config(run_id=args.run_id or f"validate-{default_run_id()}", models=["reference"], arms=["none"],
                           skills=None, tasks=args.tasks, epochs=1, pg_url=args.pg_url, sandbox=args.sandbox,
                           keep_dbs=False, slots=args.slots, results_dir=args.results_dir, tasks_dir=args.tasks_dir)
-    return validate(config, console, args.repeats, args.mutants)
+    return validate(config, console, args.repeats, args.mutants, args.alternatives)
+
+
+def cmd_grade(args: argparse.Namespace, console: Console) -> int:
+    from harness.config import build_config, default_run_id
+    from harness.grade import check_dirs, exit_code, grade_dirs, print_results, resolve_task
+
+    dirs = check_dirs(args.dirs)
+    config = build_config(run_id=args.run_id or f"grade-{default_run_id()}-{os.getpid()}",
+                          models=[f"dir:{d}" for d in dirs], arms=["none"], skills=None, tasks=None, epochs=1,
+                          pg_url=args.pg_url, sandbox=args.sandbox, keep_dbs=False, slots=args.slots,
+                          results_dir=args.results_dir, tasks_dir=args.tasks_dir)
+    task = resolve_task(config, args.task)
+    progress = make_console(stderr=True) if args.format == "json" else console
+    results = grade_dirs(config, progress, task, dirs)
+    print_results(console, results, args.format)
+    return exit_code(results)
 
 
 def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
@@ -296,13 +330,20 @@ def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{len(problems)} problem(s)")
         return 1 if problems else 0
     table = Table(title=f"{root}")
-    for col in ("id", "category", "title", "checks", "mutants"):
+    for col in ("id", "category", "title", "checks", "mutants", "alternatives", "calibrated none", "calibrated inline"):
         table.add_column(col)
     tasks = load_tasks(root)
+
+    def rate(task, arm: str) -> str:  # independent solvers' pass rate (calibration.toml), "-" when none
+        passed, total = task.calibrated(arm)
+        return f"{passed}/{total}" if total else "-"
+
     for task in tasks:
-        table.add_row(task.id, task.category, task.title, ", ".join(task.grading.checks), str(len(task.mutants)))
+        table.add_row(task.id, task.category, task.title, ", ".join(task.grading.checks), str(len(task.mutants)),
+                      str(len(task.alternatives)), rate(task, "none"), rate(task, "inline"))
     console.print(table)
-    console.print(f"{len(tasks)} tasks")
+    console.print(f"{len(tasks)} tasks, {sum(len(t.alternatives) for t in tasks)} alternatives, "
+                  f"{sum(len(t.calibration) for t in tasks)} calibration attempts")
     return 0
 
 
@@ -358,6 +399,6 @@ def cmd_skill_check(args: argparse.Namespace, console: Console) -> int:
 
 
 COMMANDS = {"run": cmd_run, "tasks": cmd_tasks, "report": cmd_report, "check": cmd_check,
-            "validate": cmd_validate, "skill-check": cmd_skill_check, "worker": cmd_worker, "plan": cmd_plan,
-            "runs": cmd_runs,
+            "validate": cmd_validate, "skill-check": cmd_skill_check, "worker": cmd_worker, "grade": cmd_grade,
+            "plan": cmd_plan, "runs": cmd_runs,
             **REPORT_COMMANDS}

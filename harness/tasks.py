@@ -6,6 +6,7 @@ reading code; ``check_tasks`` collects all of them, ``load_task`` raises the fir
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import re
 import tomllib
@@ -21,6 +22,9 @@ CATEGORIES = ("lifecycle", "workflow", "step", "queue", "comm", "pattern", "test
 TASK_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 TASK_KEYS = {"id", "category", "title", "rules", "grading", "durability", "tags"}
 GRADING_KEYS = {"checks", "test_timeout_s", "per_test_timeout_s", "env"}
+ALTERNATIVE_KEYS = {"description", "source"}
+ATTEMPT_KEYS = {"solver", "arm", "passed", "failed_checks", "violations", "date"}
+CALIBRATION_ARMS = ("none", "inline")
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,28 @@ class Mutant:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """A correct solution written independently of the reference (files laid over app/, like reference/)."""
+
+    name: str
+    description: str
+    source: str  # who wrote it, e.g. the solver session
+    path: Path
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One calibration attempt: an independent solver's solution, graded, without or with the skill."""
+
+    solver: str
+    arm: str  # none | inline
+    passed: bool
+    failed_checks: tuple[str, ...]
+    violations: tuple[str, ...]  # rule ids reported
+    date: str  # ISO date
+
+
+@dataclass(frozen=True)
 class Task:
     id: str
     category: str
@@ -44,6 +70,8 @@ class Task:
     grading: GradingSpec
     mutants: tuple[Mutant, ...]
     tags: tuple[str, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
+    calibration: tuple[Attempt, ...] = ()
 
     @property
     def app_dir(self) -> Path:
@@ -52,6 +80,11 @@ class Task:
     @property
     def reference_dir(self) -> Path:
         return self.path / "reference"
+
+    def calibrated(self, arm: str) -> tuple[int, int]:
+        """Calibration attempts under ``arm`` (none | inline): how many passed, of how many."""
+        attempts = [a for a in self.calibration if a.arm == arm]
+        return sum(a.passed for a in attempts), len(attempts)
 
 
 class TaskError(UserError):
@@ -163,10 +196,12 @@ def _load(path: Path, problems: list[str]) -> Task | None:
     if (path / "tests").is_dir() and not list((path / "tests").glob("test_*.py")):
         problems.append(f"{_rel(path / 'tests')}: no test_*.py files")
     mutants = tuple(_mutants(path, grading.checks if grading else (), problems))
+    alternatives = tuple(_alternatives(path, problems))
+    calibration = tuple(_calibration(path, grading.checks if grading else (), problems))
     if len(problems) > before or grading is None:
         return None
     return Task(str(task_id), str(category), str(title).strip(), prompt, rules, path.resolve(), grading, mutants,
-                tuple(data.get("tags", ())))
+                tuple(data.get("tags", ())), alternatives, calibration)
 
 
 def _string_list(value: Any, field: str, bad) -> tuple[str, ...]:
@@ -243,6 +278,7 @@ def _crash(table: dict, bad) -> CrashSpec | None:
     expect = CrashExpect(
         restart_exit_code=exp.get("restart_exit_code", 0),
         stdout_contains=tuple(exp.get("stdout_contains", ())),
+        stdout_json=_table(exp.get("stdout_json", {}), "durability.expect.stdout_json", bad),
         line_counts=dict(exp.get("line_counts", {})),
         unique=unique,
         workflows_name_contains=wf.get("name_contains"),
@@ -255,6 +291,13 @@ def _crash(table: dict, bad) -> CrashSpec | None:
         restart_env=dict(table.get("restart_env", {})),
         timeout_s=_number(table, "timeout_s", 60.0, "durability", bad), expect=expect,
     )
+
+
+def _table(value: Any, field: str, bad) -> dict:
+    if not isinstance(value, dict):
+        bad(field, "must be a table (key = value)")
+        return {}
+    return dict(value)
 
 
 def _mutants(path: Path, checks: tuple[str, ...], problems: list[str]) -> list[Mutant]:
@@ -282,4 +325,86 @@ def _mutants(path: Path, checks: tuple[str, ...], problems: list[str]) -> list[M
             bad("must_fail", "a mutant must declare a failing check or a rule id (else nothing can catch it)")
         found.append(Mutant(mdir.name, str(data.get("description", "")), must_fail,
                             _string_list(data.get("failing_tests", []), "failing_tests", bad), rules, mdir))
+    return found
+
+
+def _alternatives(path: Path, problems: list[str]) -> list[Alternative]:
+    """``alternatives/<name>/``: files laid over app/; an optional ``alternative.toml`` says what and whose."""
+    found = []
+    folder = path / "alternatives"
+    for adir in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if not adir.is_dir() or adir.name.startswith((".", "_")):
+            continue
+        if not TASK_ID.match(adir.name):
+            problems.append(f"{_rel(adir)}: name must be lowercase words joined by dashes")
+            continue
+        if not any(f.is_file() and f.name != "alternative.toml" for f in adir.rglob("*")):
+            problems.append(f"{_rel(adir)}: no solution files (they are laid over app/, like reference/)")
+            continue
+        file = adir / "alternative.toml"
+        data = _read_toml(file, problems) if file.exists() else {}
+        if data is None:
+            continue
+        where = _rel(file)
+        for key in sorted(set(data) - ALTERNATIVE_KEYS):
+            problems.append(f"{where}: {key}: unknown field (known: {', '.join(sorted(ALTERNATIVE_KEYS))})")
+        texts = {}
+        for key in sorted(ALTERNATIVE_KEYS):
+            value = data.get(key, "")
+            if not isinstance(value, str) or "\n" in value.strip():
+                problems.append(f"{where}: {key}: {value!r} must be one line of text")
+                value = ""
+            texts[key] = value.strip()
+        found.append(Alternative(adir.name, texts["description"], texts["source"], adir.resolve()))
+    return found
+
+
+def _calibration(path: Path, checks: tuple[str, ...], problems: list[str]) -> list[Attempt]:
+    """``calibration.toml``: ``[[attempt]]`` tables, one per graded independent solution."""
+    file = path / "calibration.toml"
+    if not file.exists():
+        return []
+    data = _read_toml(file, problems)
+    if data is None:
+        return []
+    where = _rel(file)
+    for key in sorted(set(data) - {"attempt"}):
+        problems.append(f"{where}: {key}: unknown field (known: attempt, as [[attempt]] tables)")
+    attempts = data.get("attempt", [])
+    if not isinstance(attempts, list) or not all(isinstance(a, dict) for a in attempts):
+        problems.append(f"{where}: attempt: must be [[attempt]] tables")
+        return []
+    found = []
+    for i, table in enumerate(attempts, 1):
+        def bad(field: str, what: str, i: int = i) -> None:
+            problems.append(f"{where}: attempt[{i}].{field}: {what}")
+
+        for key in sorted(set(table) - ATTEMPT_KEYS):
+            bad(key, f"unknown field (known: {', '.join(sorted(ATTEMPT_KEYS))})")
+        solver, arm, passed = table.get("solver"), table.get("arm"), table.get("passed")
+        if not isinstance(solver, str) or not solver.strip():
+            bad("solver", f"{solver!r} must be a non-empty string (who wrote the solution)")
+        if arm not in CALIBRATION_ARMS:
+            bad("arm", f"{arm!r} must be one of {', '.join(CALIBRATION_ARMS)}")
+        if not isinstance(passed, bool):
+            bad("passed", f"{passed!r} must be true or false")
+        failed = _string_list(table.get("failed_checks", []), "failed_checks", bad)
+        for name in failed:
+            if name not in checks:
+                bad("failed_checks", f"{name!r} is not among the task's grading.checks ({', '.join(checks)})")
+        if passed is True and any(c in ("hidden_tests", "durability") for c in failed):
+            bad("failed_checks", "a passed attempt cannot have failed hidden_tests or durability")
+        violations = _string_list(table.get("violations", []), "violations", bad)
+        _check_rule_ids(violations, "violations", bad)
+        date = table.get("date")
+        if isinstance(date, datetime.date):
+            date = date.isoformat()
+        elif isinstance(date, str):
+            try:
+                date = datetime.date.fromisoformat(date).isoformat()
+            except ValueError:
+                bad("date", f"{date!r} must be a date (YYYY-MM-DD)")
+        else:
+            bad("date", f"{date!r} must be a date (YYYY-MM-DD)")
+        found.append(Attempt(str(solver), str(arm), bool(passed), failed, violations, str(date)))
     return found

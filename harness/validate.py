@@ -1,8 +1,10 @@
 """`python run_eval.py validate`: the benchmark checks itself, as SWE-bench validates its gold patches.
 
-Every task's reference must pass every check (several times, to catch flaky tasks) with no rule violation,
-and every mutant must be caught exactly the way its ``mutant.toml`` declares: the declared checks fail, the
-declared hidden tests are among the failing, and the static checker reports the declared rule ids.
+Every task's reference and every alternative (an independently written correct solution, ``alternatives/``)
+must pass every check (several times, to catch flaky tasks) with no rule violation, and every mutant must be
+caught exactly the way its ``mutant.toml`` declares: the declared checks fail, the declared hidden tests are
+among the failing, and the static checker reports the declared rule ids. Trials go through the same pipeline
+as ``run`` and ``grade`` (the pseudo-models ``reference``, ``alternative:<name>`` and ``mutant:<name>``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from rich.table import Table
 from harness.config import RunConfig
 from harness.results import RunDir
 from harness.runner import execute
-from harness.tasks import Mutant, Task, load_tasks
+from harness.tasks import Alternative, Mutant, Task, load_tasks
 from harness.trials import Trial, task_hash
 
 
@@ -33,12 +35,19 @@ def chosen_mutants(task: Task, which: str) -> tuple[Mutant, ...]:
     return task.mutants if which == "all" else task.mutants[:1]
 
 
-def validation_trials(tasks: list[Task], repeats: int, mutants: str = "all") -> list[Trial]:
+def chosen_alternatives(task: Task, which: str) -> tuple[Alternative, ...]:
+    """``all`` of a task's alternatives, the ``first`` (by name), or ``none``: CI's fast subset takes the first."""
+    return {"all": task.alternatives, "first": task.alternatives[:1], "none": ()}[which]
+
+
+def validation_trials(tasks: list[Task], repeats: int, mutants: str = "all",
+                      alternatives: str = "all") -> list[Trial]:
     trials = []
     for task in tasks:
         digest = task_hash(task)
-        for epoch in range(1, repeats + 1):
-            trials.append(Trial(task.id, task.category, "reference", "none", None, None, epoch, digest))
+        for model in ["reference", *(f"alternative:{a.name}" for a in chosen_alternatives(task, alternatives))]:
+            for epoch in range(1, repeats + 1):
+                trials.append(Trial(task.id, task.category, model, "none", None, None, epoch, digest))
         for mutant in chosen_mutants(task, mutants):
             trials.append(Trial(task.id, task.category, f"mutant:{mutant.name}", "none", None, None, 1, digest))
     return trials
@@ -68,37 +77,51 @@ def judge_mutant(task: Task, mutant: Mutant, record: dict[str, Any]) -> MutantRe
     return MutantResult(task.id, mutant.name, caught, tuple(problems))
 
 
-def validate(config: RunConfig, console: Console, repeats: int, mutants: str = "all") -> int:
+def validate(config: RunConfig, console: Console, repeats: int, mutants: str = "all",
+             alternatives: str = "all") -> int:
     tasks = load_tasks(config.tasks_dir, config.task_patterns)
-    trials = validation_trials(tasks, repeats, mutants)
+    trials = validation_trials(tasks, repeats, mutants, alternatives)
     run_dir = RunDir(config.results_dir, config.run_id)
-    console.print(f"Validating {len(tasks)} tasks: each reference {repeats}x and "
-                  f"{sum(len(chosen_mutants(t, mutants)) for t in tasks)} mutants ({len(trials)} trials); "
-                  f"output in {run_dir.root}")
+    n_alternatives = sum(len(chosen_alternatives(t, alternatives)) for t in tasks)
+    n_mutants = sum(len(chosen_mutants(t, mutants)) for t in tasks)
+    console.print(f"Validating {len(tasks)} tasks: each reference and {n_alternatives} alternatives {repeats}x and "
+                  f"{n_mutants} mutants ({len(trials)} trials); output in {run_dir.root}")
     records = {(r["task_id"], r["model"], r["epoch"]): r for r in execute(config, console, run_dir, tasks, [], trials)}
     table = Table(title="validate")
-    for col in ("task", "reference", "mutant", "caught by", "problem"):
+    for col in ("task", "reference", "alternatives", "mutant", "caught by", "problem"):
         table.add_column(col)
     bad = 0
     for task in tasks:
-        refs = [records[(task.id, "reference", e)] for e in range(1, repeats + 1)]
-        ref_problems = sorted({p for r in refs for p in judge_reference(r)})
-        passes = sum(1 for r in refs if not judge_reference(r))
+        passes, ref_problems = judge_solution(records, task.id, "reference", repeats)
         bad += bool(ref_problems)
+        cells, alt_problems = [], []
+        for alternative in chosen_alternatives(task, alternatives):
+            alt_passes, problems = judge_solution(records, task.id, f"alternative:{alternative.name}", repeats)
+            bad += bool(problems)
+            cells.append(f"{alternative.name} {_ratio(alt_passes, repeats)}")
+            alt_problems += [f"alternative {alternative.name}: {p}" for p in problems]
         first = True
         for mutant in chosen_mutants(task, mutants) or [None]:
             result = judge_mutant(task, mutant, records[(task.id, f"mutant:{mutant.name}", 1)]) if mutant else None
             bad += bool(result and result.problems)
-            problem = "; ".join((ref_problems if first else []) + list(result.problems if result else []))
+            shown = ref_problems + alt_problems if first else []
+            problem = "; ".join(shown + list(result.problems if result else []))
             table.add_row(task.id if first else "", _ratio(passes, repeats) if first else "",
+                          (", ".join(cells) or "-") if first else "",
                           mutant.name if mutant else "-", ", ".join(result.caught_by) if result else "",
                           f"[red]{problem}[/]" if problem else "[green]ok[/]")
             first = False
     console.print(table)
     verdict = "[green]valid[/]" if not bad else f"[red]{bad} problem(s)[/]"
-    console.print(f"Benchmark {verdict}: {len(tasks)} tasks, {sum(len(chosen_mutants(t, mutants)) for t in tasks)} "
-                  f"mutants ({mutants}).")
+    console.print(f"Benchmark {verdict}: {len(tasks)} tasks, {n_alternatives} alternatives, {n_mutants} mutants "
+                  f"(mutants: {mutants}, alternatives: {alternatives}).")
     return 1 if bad else 0
+
+
+def judge_solution(records: dict, task_id: str, model: str, repeats: int) -> tuple[int, list[str]]:
+    """A solution that must be correct (the reference, an alternative): passes out of ``repeats``, problems."""
+    runs = [records[(task_id, model, e)] for e in range(1, repeats + 1)]
+    return sum(1 for r in runs if not judge_reference(r)), sorted({p for r in runs for p in judge_reference(r)})
 
 
 def _ratio(passes: int, repeats: int) -> str:

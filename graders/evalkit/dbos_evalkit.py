@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -64,6 +65,36 @@ def workflows(name_contains: str | None = None) -> list[dict[str, Any]]:
     keys = ("workflow_id", "name", "status", "queue_name", "recovery_attempts", "created_at")
     found = [dict(zip(keys, row, strict=True)) for row in rows]
     return [w for w in found if name_contains is None or name_contains in w["name"]]
+
+
+def unfinished_workflows() -> list[dict[str, Any]]:
+    """Workflows left PENDING or ENQUEUED (none when DBOS never created its tables in this database)."""
+    import psycopg
+
+    try:
+        return [w for w in workflows() if w["status"] in ("PENDING", "ENQUEUED")]
+    except psycopg.errors.UndefinedTable:
+        return []
+
+
+KILLED = (-signal.SIGKILL, 128 + signal.SIGKILL)
+
+
+def assert_crashed_at_drill(proc: subprocess.CompletedProcess | subprocess.Popen, *side_effects: str) -> str:
+    """The run (finished, or a started program that has exited) died of the ops drill's SIGKILL *and* had made
+    partial progress: records in one of the ``side_effects`` files, or a workflow left PENDING/ENQUEUED for
+    the restart. A bare non-zero exit (an import error, a traceback) is not the crash the test is about.
+    Returns the evidence, for messages."""
+    captured = [getattr(proc, name, None) for name in ("stdout", "stderr")]
+    output = "".join(c for c in captured if isinstance(c, str))[-2000:]
+    assert proc.returncode in KILLED, (
+        f"the drill should have killed the run (SIGKILL), but it exited {proc.returncode}:\n{output}")
+    recorded = [f"{name}: {n} record(s)" for name in side_effects if (n := len(read_jsonl(name)))]
+    unfinished = [f"{w['name']} {w['status']}" for w in unfinished_workflows()]
+    assert recorded or unfinished, (
+        f"the drill killed the run before any progress (no records in {', '.join(side_effects) or '-'}, no "
+        f"workflow PENDING or ENQUEUED):\n{output}")
+    return "; ".join(recorded + unfinished)
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 30, interval: float = 0.1,

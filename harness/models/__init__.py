@@ -1,6 +1,6 @@
-"""Model adapters by id: ``reference``, ``mutant:<name>`` and ``replay:<run>`` (offline), ``anthropic/<model>``,
-``openai/<model>`` and ``openai-compatible/<name>`` (real APIs through their official SDKs and the agent loop,
-``harness.models.agent``)."""
+"""Model adapters by id: ``reference``, ``mutant:<name>``, ``alternative:<name>``, ``dir:<path>`` and
+``replay:<run>`` (offline), ``anthropic/<model>``, ``openai/<model>`` and ``openai-compatible/<name>`` (real APIs
+through their official SDKs and the agent loop, ``harness.models.agent``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harness.models.base import Generation, GenerationRequest, Model, Usage
 from harness.models.cache import ResponseCache
-from harness.models.reference import MutantModel, ReferenceModel, read_tree
+from harness.models.reference import AlternativeModel, DirModel, MutantModel, ReferenceModel, read_tree
 from harness.models.settings import MODEL_FORMS, ModelSettings, is_api_model, parse_model_id, resolve_settings
 
 OFFLINE_MODELS = ("reference",)
@@ -26,6 +26,10 @@ def make_model(model_id: str, settings: ModelSettings | None = None, *, cache: R
         return ReferenceModel()
     if kind == "mutant":
         return MutantModel(name)
+    if kind == "alternative":
+        return AlternativeModel(name)
+    if kind == "dir":
+        return DirModel(name)
     if kind == "replay":
         from harness.models.replay import ReplayModel
 
@@ -49,4 +53,4 @@ def make_model(model_id: str, settings: ModelSettings | None = None, *, cache: R
 
 def ignores_prompt(model_id: str) -> bool:
     """Pseudo-models whose output does not depend on the skill arm (one arm is enough for them)."""
-    return model_id == "reference" or model_id.startswith("mutant:")
+    return model_id == "reference" or model_id.startswith(("mutant:", "alternative:", "dir:"))

@@ -1,7 +1,8 @@
 """Model ids and the parameters of real models (``harness/models.toml`` plus ``--param`` overrides).
 
-Model ids: ``reference``, ``mutant:<name>`` (offline), ``anthropic/<model>``, ``openai/<model>``,
-``openai-compatible/<name>`` (with ``--base-url``), ``replay:<run>`` or ``replay:<run>#<model>``.
+Model ids: ``reference``, ``mutant:<name>``, ``alternative:<name>``, ``dir:<path>`` (offline),
+``anthropic/<model>``, ``openai/<model>``, ``openai-compatible/<name>`` (with ``--base-url``), ``replay:<run>``
+or ``replay:<run>#<model>``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from harness.errors import UserError
 MODELS_PATH = Path(__file__).resolve().parent.parent / "models.toml"
 PROVIDERS = ("anthropic", "openai", "openai-compatible")
 MODES = ("agent", "single-shot")
-MODEL_FORMS = ("reference, mutant:<name>, anthropic/<model>, openai/<model>, openai-compatible/<name> (with "
-               "--base-url), replay:<run>, replay:<run>#<model>")
+MODEL_FORMS = ("reference, mutant:<name>, alternative:<name>, dir:<path>, anthropic/<model>, openai/<model>, "
+               "openai-compatible/<name> (with --base-url), replay:<run>, replay:<run>#<model>")
 ALL = frozenset(PROVIDERS)
 OPENAI_LIKE = frozenset({"openai", "openai-compatible"})
 # name -> (type, providers it applies to, whether it changes the answers)
@@ -38,7 +39,7 @@ def parse_model_id(model_id: str) -> tuple[str, str]:
     """``(kind, name)``: kind is reference, mutant, replay or a provider. A bad id is a one-line user error."""
     if model_id == "reference":
         return "reference", ""
-    for prefix in ("mutant:", "replay:"):
+    for prefix in ("mutant:", "alternative:", "dir:", "replay:"):
         if model_id.startswith(prefix) and len(model_id) > len(prefix):
             return prefix[:-1], model_id[len(prefix):]
     provider, _, name = model_id.partition("/")

@@ -75,3 +75,63 @@ def test_selection_by_glob_and_unknown_ids(task_copy):
     assert [t.id for t in load_tasks(root, ["greet-*"])] == ["greet-workflow"]
     with pytest.raises(UserError, match="--tasks nope: no task matches"):
         load_tasks(root, ["nope"])
+
+
+def test_alternatives_and_calibration_load_into_frozen_records(task_copy):
+    task = load_task(task_copy)
+    (alternative,) = task.alternatives
+    assert alternative.name == "started-handle" and alternative.source.startswith("fixture")
+    assert alternative.description.startswith("a step composes the greeting")
+    assert [(a.solver, a.arm, a.passed, a.date) for a in task.calibration] == [
+        ("fixture-solver-a", "none", True, "2026-12-01"), ("fixture-solver-b", "none", False, "2026-12-01"),
+        ("fixture-solver-c", "inline", True, "2026-12-02")]
+    assert task.calibration[1].failed_checks == ("hidden_tests",)
+    assert task.calibration[1].violations == ("lifecycle-no-app-version",)
+    assert (task.calibrated("none"), task.calibrated("inline")) == ((1, 2), (1, 1))
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ('arm = "inline"', 'arm = "tool"', "calibration.toml: attempt[3].arm: 'tool' must be one of none, inline"),
+    ('passed = true\nfailed_checks = []\nviolations = []\ndate = "2026-12-02"', 'passed = "yes"\ndate = "2026-12-02"',
+     "attempt[3].passed: 'yes' must be true or false"),
+    ('failed_checks = ["hidden_tests"]', 'failed_checks = ["durability"]',
+     "attempt[2].failed_checks: 'durability' is not among the task's grading.checks"),
+    ('violations = ["lifecycle-no-app-version"]', 'violations = ["no-such-rule"]',
+     "attempt[2].violations: unknown rule id 'no-such-rule'"),
+    ('date = "2026-12-02"', 'date = "yesterday"', "attempt[3].date: 'yesterday' must be a date (YYYY-MM-DD)"),
+    ('solver = "fixture-solver-a"', 'solver = ""', "attempt[1].solver: '' must be a non-empty string"),
+    ('solver = "fixture-solver-a"', 'solver = "fixture-solver-a"\nmodel = "x"', "attempt[1].model: unknown field"),
+    ("[[attempt]]\nsolver = \"fixture-solver-c\"", "[[attempts]]\nsolver = \"fixture-solver-c\"",
+     "calibration.toml: attempts: unknown field"),
+    ('passed = false\nfailed_checks = ["hidden_tests"]', 'passed = true\nfailed_checks = ["hidden_tests"]',
+     "attempt[2].failed_checks: a passed attempt cannot have failed hidden_tests or durability"),
+])
+def test_a_bad_calibration_attempt_is_one_line_naming_file_and_field(task_copy, old, new, message):
+    edit(task_copy / "calibration.toml", old, new)
+    with pytest.raises(UserError) as err:
+        load_task(task_copy)
+    assert message in str(err.value) and "greet-workflow/calibration.toml" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_bad_alternatives_are_reported(task_copy):
+    folder = task_copy / "alternatives"
+    edit(folder / "started-handle" / "alternative.toml", "source =", "author =")
+    (folder / "Bad_Name").mkdir()
+    (folder / "Bad_Name" / "greet.py").write_text("")
+    (folder / "empty").mkdir()
+    (folder / "empty" / "alternative.toml").write_text('description = "nothing"\n')
+    problems = check_tasks(task_copy.parent)
+    assert any("started-handle/alternative.toml: author: unknown field" in p for p in problems)
+    assert any("alternatives/Bad_Name: name must be lowercase words" in p for p in problems)
+    assert any("alternatives/empty: no solution files" in p for p in problems)
+
+
+def test_tasks_lists_alternatives_and_calibrated_pass_rates(task_copy, capsys):
+    from harness.cli import main
+
+    assert main(["tasks", "--tasks-dir", str(task_copy.parent)]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if "greet-workflow" in line)
+    assert [cell.strip() for cell in row.split("│")[5:9]] == ["1", "1", "1/2", "1/1"]
+    assert "1 alternatives, 3 calibration attempts" in out

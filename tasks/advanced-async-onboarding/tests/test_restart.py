@@ -1,7 +1,7 @@
 """The pod dies in the middle of provisioning (a drill in saas.py kills it before its 8th vendor call)."""
 
 from app_server import OnboardingServer
-from dbos_evalkit import read_jsonl, wait_until
+from dbos_evalkit import assert_crashed_at_drill, read_jsonl, wait_until
 
 SYSTEMS = ("github", "google", "jira", "slack")
 POD = dict(SAAS_CALL_LOG="saas-restart.jsonl", MAILER_OUTBOX="emails-restart.jsonl", DBOS__VMID="restarting-pod")
@@ -11,6 +11,7 @@ def test_onboarding_interrupted_mid_provisioning_finishes_exactly_once_after_res
     doomed = OnboardingServer("api-doomed", SAAS_CRASH_ON_CALL="8", **POD).start()
     doomed.hire("e-300", starts_in_s=1)
     wait_until(lambda: doomed.proc.poll() is not None, timeout=30, message="the drill to kill the server")
+    assert_crashed_at_drill(doomed.proc, "saas-restart.jsonl")
     after = OnboardingServer("api-after", **POD).start()
     try:
         welcomed = after.wait_for_status("e-300", "welcomed", timeout=30)

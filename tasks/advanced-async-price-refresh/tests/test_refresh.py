@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from dbos_evalkit import WORKSPACE, read_jsonl, run_program
+from dbos_evalkit import WORKSPACE, assert_crashed_at_drill, read_jsonl, run_program
 
 RUN_TIMEOUT_S = 30
 CATALOG = json.loads((WORKSPACE / "catalog.json").read_text())
@@ -69,7 +69,7 @@ def test_rerunning_a_finished_run_does_nothing(first_run):
 
 def test_restart_after_crash_looks_up_and_prices_each_sku_once():
     crashed = refresh("2024-07-02", PRICING_CRASH_ON_CALL="7")
-    assert crashed.returncode != 0, "the drill should have killed the first run"
+    assert_crashed_at_drill(crashed, "lookups-2024-07-02.jsonl", "updates-2024-07-02.jsonl")
     resumed = refresh("2024-07-02")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     skus = sorted(item["sku"] for item in CATALOG)

@@ -1,7 +1,7 @@
 """The importer pod dies before its third batch (a drill in storefront.py) and comes back."""
 
 from catalog_server import CatalogServer, write_feed
-from dbos_evalkit import read_jsonl, wait_until
+from dbos_evalkit import assert_crashed_at_drill, read_jsonl, wait_until
 
 POD = dict(STOREFRONT_CALL_LOG="storefront-restart.jsonl", DBOS__VMID="restarting-pod")
 
@@ -11,6 +11,7 @@ def test_interrupted_import_resumes_with_its_progress_and_sends_each_product_onc
     doomed = CatalogServer("api-doomed", STOREFRONT_CRASH_ON_CALL="3", **POD).start()
     assert doomed.start_import("imp-r", feed).status_code == 202
     wait_until(lambda: doomed.proc.poll() is not None, timeout=30, message="the drill to kill the server")
+    assert_crashed_at_drill(doomed.proc, "storefront-restart.jsonl")
     after = CatalogServer("api-after", **POD).start()
     try:
         right_after = after.progress("imp-r")

@@ -1,6 +1,6 @@
 """The pod dies before its 4th model call (a drill in llm.py) and comes back."""
 
-from dbos_evalkit import read_jsonl, wait_until
+from dbos_evalkit import assert_crashed_at_drill, read_jsonl, wait_until
 from notes_server import NotesServer, write_transcript
 
 POD = dict(LLM_CALL_LOG="llm-restart.jsonl", DBOS__VMID="restarting-pod")
@@ -11,6 +11,7 @@ def test_interrupted_summary_resumes_and_streams_every_section_once():
     doomed = NotesServer("api-doomed", LLM_CRASH_ON_CALL="4", **POD).start()
     assert doomed.start_summary("m-r", path).status_code == 202
     wait_until(lambda: doomed.proc.poll() is not None, timeout=30, message="the drill to kill the server")
+    assert_crashed_at_drill(doomed.proc, "llm-restart.jsonl")
     after = NotesServer("api-after", **POD).start()
     try:
         received = [note for _, note in after.read_stream("m-r")]

@@ -2,7 +2,7 @@
 
 import json
 
-from dbos_evalkit import read_jsonl, run_program
+from dbos_evalkit import assert_crashed_at_drill, read_jsonl, run_program
 
 W45_PAID = {"cr-ada": 18250, "cr-bo": 4200, "cr-di": 96100, "cr-ed": 1275, "cr-fu": 22000}
 W46_PAID = {"cr-ada", "cr-cy", "cr-di", "cr-ed", "cr-fu", "cr-gi"}
@@ -33,8 +33,8 @@ def test_weekly_run_pays_each_creator_once_and_a_rerun_pays_nobody(tmp_path):
 
 def test_rerun_after_a_crash_pays_everyone_exactly_once():
     crashed = weekly("2024-W46", "w46", BANK_CRASH_BEFORE_TRANSFER="4")
-    assert crashed.returncode != 0, "the drill should have killed the run"
-    assert len(read_jsonl("transfers-w46.jsonl")) == 3
+    assert_crashed_at_drill(crashed, "transfers-w46.jsonl", "statements-w46.jsonl")
+    assert len(read_jsonl("transfers-w46.jsonl")) <= 3  # the drill kills the run before its 4th transfer
 
     resumed = weekly("2024-W46", "w46")
     assert resumed.returncode == 0, resumed.stderr[-2000:]

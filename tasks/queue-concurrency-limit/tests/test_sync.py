@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from dbos_evalkit import WORKSPACE, read_jsonl, run_program
+from dbos_evalkit import WORKSPACE, assert_crashed_at_drill, read_jsonl, run_program
 
 RUN_TIMEOUT_S = 30
 
@@ -70,7 +70,7 @@ def test_rerunning_a_finished_batch_pushes_nothing(synced_batch):
 def test_restart_after_crash_pushes_each_invoice_exactly_once():
     path, ids = write_batch("2024-09", 4)
     crashed = sync(path, "calls-2024-09.jsonl", LEDGERLY_CRASH_ON_CALL="3")
-    assert crashed.returncode != 0, "the drill should have killed the first run"
+    assert_crashed_at_drill(crashed, "calls-2024-09.jsonl")
     assert len(read_jsonl("calls-2024-09.jsonl")) < len(ids)
     resumed = sync(path, "calls-2024-09.jsonl")
     assert resumed.returncode == 0, resumed.stderr[-3000:]

@@ -1,6 +1,6 @@
 """A save notified just before the service dies is still reindexed after it restarts."""
 
-from dbos_evalkit import read_jsonl, run_program
+from dbos_evalkit import assert_crashed_at_drill, read_jsonl, run_program
 
 WORKER = {"SEARCH_INDEX_LOG": "index-restart.jsonl", "DBOS__VMID": "restart-worker"}
 
@@ -35,7 +35,7 @@ print("indexed", log.exists() and "doc-r" in log.read_text(), flush=True)
 def test_reindex_notified_before_a_crash_happens_after_restart():
     crashed = run_program("-c", DIE_AFTER_NOTIFYING, env=WORKER, timeout=30)
     assert "webhook answered 202" in crashed.stdout, crashed.stderr[-3000:]
-    assert crashed.returncode != 0
+    assert_crashed_at_drill(crashed, "index-restart.jsonl")
     restarted = run_program("-c", RESTART_AND_WAIT, env=WORKER, timeout=60)
     assert restarted.returncode == 0, restarted.stderr[-3000:]
     calls = [c for c in read_jsonl("index-restart.jsonl") if c["document_id"] == "doc-r"]

@@ -3,10 +3,11 @@ wave resumes without buying any label twice."""
 
 import json
 import subprocess
+from collections import Counter, defaultdict
 
 import pytest
 
-from dbos_evalkit import read_jsonl, run_program
+from dbos_evalkit import assert_crashed_at_drill, read_jsonl, run_program
 
 
 def files(wave: str) -> dict[str, str]:
@@ -42,14 +43,15 @@ def summary_of(stdout: str) -> dict:
 def test_wave_ships_every_order_once_and_a_rerun_buys_nothing():
     done = run("w-0311")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert [label["order_id"] for label in labels("w-0311")] == orders("w-0311")
+    # one label per order, bought in any order (the prompt fixes only the summary's order)
+    assert sorted(label["order_id"] for label in labels("w-0311")) == sorted(orders("w-0311"))
+    bought = {label["order_id"]: label["tracking_number"] for label in labels("w-0311")}
     notes = read_jsonl("outbox-w-0311.jsonl")
-    assert {(n["order_id"], n["tracking_number"]) for n in notes} == \
-        {(label["order_id"], label["tracking_number"]) for label in labels("w-0311")}
+    assert {(n["order_id"], n["tracking_number"]) for n in notes} == set(bought.items())
     summary = summary_of(done.stdout)
     assert summary["wave_id"] == "w-0311"
     assert [s["order_id"] for s in summary["shipped"]] == orders("w-0311")
-    assert [s["tracking_number"] for s in summary["shipped"]] == [x["tracking_number"] for x in labels("w-0311")]
+    assert {s["order_id"]: s["tracking_number"] for s in summary["shipped"]} == bought
 
     again = run("w-0311")
     assert again.returncode == 0, again.stderr[-2000:]
@@ -60,11 +62,14 @@ def test_wave_ships_every_order_once_and_a_rerun_buys_nothing():
 def test_transient_carrier_failures_are_retried():
     done = run("w-0312", CARRIER_FAIL_FIRST="2")
     assert done.returncode == 0, "a two-request carrier blip failed the wave:\n" + done.stderr[-2000:]
-    assert [label["order_id"] for label in labels("w-0312")] == orders("w-0312")
+    assert sorted(label["order_id"] for label in labels("w-0312")) == sorted(orders("w-0312"))
     assert len(read_jsonl("outbox-w-0312.jsonl")) == 3
-    first = orders("w-0312")[0]
-    attempts = [r for r in requests_made("w-0312") if r["order_id"] == first]
-    assert [a["ok"] for a in attempts] == [False, False, True]
+    # the carrier fails the first two requests, whichever orders they were for; each was asked again
+    requests = requests_made("w-0312")
+    failed = {r["order_id"] for r in requests if not r["ok"]}
+    assert sum(not r["ok"] for r in requests) == 2 and failed
+    for order_id in failed:
+        assert [r["ok"] for r in requests if r["order_id"] == order_id][-1], f"{order_id} was not retried"
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +80,17 @@ def outage():
 
 def test_gives_up_after_four_attempts(outage):
     assert outage.returncode != 0, "the wave reported success although the carrier never answered"
-    attempts = requests_made("w-0314")
-    assert len(attempts) == 4, f"expected 4 attempts at the carrier, made {len(attempts)}"
+    # orders may be shipped concurrently: every label gets at most 4 attempts, and one got all 4
+    per_label = Counter(r["order_id"] for r in requests_made("w-0314"))
+    assert per_label and max(per_label.values()) == 4, f"expected 4 attempts at the carrier, made {dict(per_label)}"
     assert labels("w-0314") == [] and read_jsonl("outbox-w-0314.jsonl") == []
 
 
 def test_retries_back_off_exponentially(outage):
-    times = [r["at"] for r in requests_made("w-0314")]
+    by_label = defaultdict(list)
+    for r in requests_made("w-0314"):
+        by_label[r["order_id"]].append(r["at"])
+    times = max(by_label.values(), key=len, default=[])  # one label's attempts (others may interleave)
     assert len(times) >= 3, f"only {len(times)} attempt(s) at the carrier"
     gaps = [later - earlier for earlier, later in zip(times, times[1:])]
     assert 0.15 <= gaps[0] <= 3, f"first retry came {gaps[0]:.2f}s after the failure; expected about a quarter second"
@@ -91,10 +100,11 @@ def test_retries_back_off_exponentially(outage):
 
 def test_crashed_wave_resumes_without_buying_labels_twice():
     crashed = run("w-0316", CARRIER_CRASH_ON_LABEL="3")
-    assert crashed.returncode != 0, "the drill should have killed the first run"
-    assert len(labels("w-0316")) == 2
+    assert_crashed_at_drill(crashed, "labels-w-0316.jsonl")
+    assert len(labels("w-0316")) <= 2  # the drill kills the run before its 3rd label
     resumed = run("w-0316")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert [label["order_id"] for label in labels("w-0316")] == orders("w-0316")
+    # one label per order; the prompt fixes the summary's order, not the order labels are bought in
+    assert sorted(label["order_id"] for label in labels("w-0316")) == sorted(orders("w-0316"))
     notified = sorted(n["order_id"] for n in read_jsonl("outbox-w-0316.jsonl"))
     assert notified == sorted(orders("w-0316"))

@@ -1,0 +1,108 @@
+"""The shop's order service (served with `uvicorn shop:app`).
+
+POST /orders         the checkout page places an order; we hold the stock and wait for its payment
+POST /webhooks/psp   our payment provider (PSP) tells us whether an order's payment went through
+
+Each order is a DBOS workflow (id `order-<order_id>`). A payment notice is recorded before we answer the
+PSP by a small workflow of its own (id `psp-notice-<order_id>`) that publishes it as an event. The order
+reads that event, which works whichever arrives first: `DBOS.send` to an order whose workflow does not
+exist yet would fail, and the PSP never sends a notice twice.
+"""
+
+import os
+from contextlib import asynccontextmanager
+
+from dbos import DBOS, DBOSConfig, SetWorkflowID
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+import inventory
+import mailer
+import shipping
+
+PAYMENT_TIMEOUT_S = 30 * 60  # an order waits up to 30 minutes for its payment
+NOTICE_EVENT = "payment_notice"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    config: DBOSConfig = {"name": "shop-orders", "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
+                          "application_version": "shop-orders-1"}
+    DBOS(config=config)
+    DBOS.launch()
+    yield
+    DBOS.destroy()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+class Order(BaseModel):
+    order_id: str
+    email: str
+    address: str
+    items: list[str]
+
+
+class PaymentNotice(BaseModel):
+    order_id: str
+    payment_id: str
+    status: str  # "paid" or "failed"
+
+
+def notice_workflow_id(order_id: str) -> str:
+    return f"psp-notice-{order_id}"
+
+
+@DBOS.step()
+def reserve(order: dict) -> None:
+    inventory.reserve(order["order_id"], order["items"])
+
+
+@DBOS.step()
+def release(order: dict) -> None:
+    inventory.release(order["order_id"])
+
+
+@DBOS.step()
+def ship(order: dict) -> None:
+    shipping.ship(order["order_id"], order["address"])
+
+
+@DBOS.step()
+def email(order: dict, subject: str) -> None:
+    mailer.send(order["email"], subject, order["order_id"])
+
+
+@DBOS.workflow()
+def fulfil(order: dict) -> str:
+    reserve(order)
+    notice = DBOS.recv(NOTICE_EVENT, timeout_seconds=PAYMENT_TIMEOUT_S)
+    if notice is None or notice["status"] != "paid":
+        release(order)
+        email(order, "Your order was cancelled")
+        return "cancelled"
+    ship(order)
+    email(order, "Your order is on its way")
+    return "shipped"
+
+
+@app.get("/healthz")
+def healthz() -> dict:
+    return {"ok": True}
+
+
+@app.post("/orders", status_code=202)
+def place_order(order: Order) -> dict:
+    with SetWorkflowID(f"order-{order.order_id}"):
+        DBOS.start_workflow(fulfil, order.model_dump())
+    return {"order_id": order.order_id, "status": "awaiting_payment"}
+
+
+@app.post("/webhooks/psp")
+def payment_webhook(notice: PaymentNotice) -> dict:
+    try:
+        DBOS.send(f"order-{notice.order_id}", notice.model_dump(), NOTICE_EVENT)
+    except Exception:
+        pass  # (the order is not known yet)
+    return {"ok": True}

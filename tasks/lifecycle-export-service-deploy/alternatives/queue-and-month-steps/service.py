@@ -1,0 +1,54 @@
+"""Our account service (served with `uvicorn service:app`)."""
+
+import os
+from contextlib import asynccontextmanager
+
+from dbos import DBOS, DBOSConfig, SetWorkflowID
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+import exports
+import onboarding
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    DBOS(config=DBOSConfig(name="account-service", system_database_url=os.environ["DBOS_SYSTEM_DATABASE_URL"],
+                           application_version="v1"))
+    DBOS.launch()
+    await DBOS.register_queue_async("exports", worker_concurrency=2)
+    yield
+    DBOS.destroy()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+class Signup(BaseModel):
+    email: str
+
+
+class ExportRequest(BaseModel):
+    export_id: str
+    account_id: str
+    email: str
+    months: list[str]
+
+
+@app.get("/healthz")
+def healthz() -> dict:
+    return {"ok": True}
+
+
+@app.post("/signups", status_code=202)
+def signup(body: Signup) -> dict:
+    DBOS.start_workflow(onboarding.welcome_series, body.email)
+    return {"email": body.email}
+
+
+@app.post("/exports", status_code=202)
+async def request_export(body: ExportRequest) -> dict:
+    with SetWorkflowID(f"export-{body.export_id}"):
+        await DBOS.enqueue_workflow_async("exports", exports.run_export, body.export_id, body.account_id,
+                                          body.email, body.months)
+    return {"export_id": body.export_id, "status": "started"}
