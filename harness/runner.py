@@ -20,6 +20,7 @@ from harness.jobs import CacheSpec, ModelSpec
 from harness.models import Model, make_model
 from harness.models.cache import ResponseCache
 from harness.models.pricing import load_prices
+from harness.records import TrialRecord
 from harness.report import terminal_table, write_report
 from harness.results import RunDir
 from harness.skills import SkillVersion
@@ -74,14 +75,15 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
             return Budget.for_trials(max_cost, trials, priced, done, on_stop)
     records = execute(config, console, run_dir, tasks, skills, trials, models, budget)
     if len(records) < len(trials):
-        spent = sum((r.get("usage") or {}).get("spent_usd", 0.0) for r in records)
+        spent = sum(t.usage.get("spent_usd", 0.0) for t in map(TrialRecord.from_json, records))
         console.print(f"Stopped at --max-cost ${config.max_cost:.2f}: {len(trials) - len(records)} of {len(trials)} "
                       f"trials not started (${spent:.4f} spent in this run). Continue with the same --run-id "
                       "and a larger --max-cost.")
     report = write_report(run_dir.root, config.run_id, run_dir.read_manifest(), records)
     console.print(terminal_table(records))
-    infra = [r for r in records if r["status"] == "infra_error"]
-    passed = sum(1 for r in records if r["passed"])
+    typed = [TrialRecord.from_json(r) for r in records]
+    infra = [t for t in typed if t.status == "infra_error"]
+    passed = sum(1 for t in typed if t.passed)
     console.print(f"{passed}/{len(records)} trials passed; {len(infra)} infra error(s). Report: {report}")
     if infra:
         console.print(f"Infra errors are not model failures; rerun them with: python run_eval.py run "
@@ -183,14 +185,14 @@ class RunProgress:
         self.bar.update(self.job, completed=done, total=total, summary=self.summary())
 
     def summary(self) -> str:
-        records = [r for r in self.run_dir.records() if r["key"] in self.keys]
+        records = [t for t in map(TrialRecord.from_json, self.run_dir.records()) if t.key in self.keys]
         arms: dict[str, list[int]] = {}
         for record in records:
-            tally = arms.setdefault(record["arm"], [0, 0])
-            tally[0] += bool(record["passed"])
+            tally = arms.setdefault(record.arm, [0, 0])
+            tally[0] += bool(record.passed)
             tally[1] += 1
-        infra = sum(1 for r in records if r["status"] == "infra_error")
-        spent = sum((r.get("usage") or {}).get("spent_usd", 0.0) for r in records)
+        infra = sum(1 for t in records if t.status == "infra_error")
+        spent = sum(t.usage.get("spent_usd", 0.0) for t in records)
         parts = [f"{arm} {p}/{n} passed" for arm, (p, n) in sorted(arms.items())]
         parts += [f"[yellow]{infra} infra[/]"] if infra else []
         return " · ".join(parts + [f"${spent:.2f}"])

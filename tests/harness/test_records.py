@@ -50,3 +50,17 @@ def test_a_failed_generation_is_never_graded_and_keeps_its_kind():
     assert failed.status == Status.MODEL_ERROR and failed.passed is None and failed.reason == "model_output_invalid"
     infra = TrialRecord.build(JOB, None, Graded.harness_failed("workflow", "bug"), 0).to_json()
     assert infra["status"] == "infra_error" and infra["detail"] == "workflow: bug" and infra["tests"] is None
+
+
+def test_run_dir_reads_appends_without_reparsing_and_sees_another_writer(tmp_path):
+    from harness.results import RunDir
+
+    run = RunDir(tmp_path, "r1")
+    first = TrialRecord.build(JOB, None, Graded.harness_failed("test", "x"), 0).to_json()
+    assert run.append_record(first) and not run.append_record(first)  # once, even when a step re-runs
+    assert [r["trial_id"] for r in run.records()] == [TRIAL.trial_id]
+    other = {**first, "trial_id": "other", "key": "k2"}
+    with run.trials_path.open("a") as out:  # another process appends: the file changed, so it is read again
+        out.write(json.dumps(other) + "\n")
+    assert [r["trial_id"] for r in RunDir(tmp_path, "r1").records()] == [TRIAL.trial_id, "other"]
+    assert [r["trial_id"] for r in run.records()] == [TRIAL.trial_id, "other"]
