@@ -140,7 +140,7 @@ def run_nightly(config_path: Path, console: Console, *, run_id: str | None = Non
                 tasks_dir: str | None = None) -> int:
     from harness.config import build_config, default_run_id
     from harness.executor import load_skills
-    from harness.runner import run_evaluation
+    from harness.runner import evaluate
     from harness.tasks import load_tasks
     from harness.trials import expand
 
@@ -157,10 +157,11 @@ def run_nightly(config_path: Path, console: Console, *, run_id: str | None = Non
     estimate = check_budget(cfg, n_trials, list(config.models), base)
     if estimate:
         console.print(estimate)
-    code = run_evaluation(config, console)
+    evaluation = evaluate(config, console, test=cfg.test)  # the run report's analysis, computed once
+    code = evaluation.code
     run = RunDir(results, config.run_id)
-    records, manifest = run.records(), run.read_manifest()
-    result = analysis.analyze(records, test=cfg.test)
+    manifest = run.read_manifest()
+    result = evaluation.analysis or analysis.analyze(run.records(), test=cfg.test)
     comparison, problem = None, None
     if base is None:
         problem = (f"no accepted baseline yet: if this run is good, accept it with `python run_eval.py baseline "

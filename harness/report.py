@@ -82,9 +82,11 @@ def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]
     return "\n".join(lines)
 
 
-def write_report(run_root: Path, run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]]) -> Path:
-    """report.md, report.html and junit.xml in the run folder; returns the Markdown path."""
-    result = analysis.analyze(records)
+def write_report(run_root: Path, run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]],
+                 result: analysis.RunAnalysis | None = None) -> Path:
+    """report.md, report.html and junit.xml in the run folder (from ``result`` when the caller already has the
+    analysis); returns the Markdown path."""
+    result = result or analysis.analyze(records)
     path = run_root / "report.md"
     path.write_text(markdown(run_id, manifest, records, result, run_root))
     write_html(run_root, run_id, manifest, records, result)

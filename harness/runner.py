@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
@@ -12,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from graders.postgres import redact
 from harness import orchestrator, runs
+from harness.analysis import RunAnalysis, analyze
 from harness.budget import Budget, prior_estimates
 from harness.config import RunConfig
 from harness.errors import UserError
@@ -24,6 +26,7 @@ from harness.records import TrialRecord
 from harness.report import terminal_table, write_report
 from harness.results import RunDir
 from harness.skills import SkillVersion
+from harness.stats import DEFAULT_TEST
 from harness.tasks import Task
 from harness.trials import Trial, expand
 
@@ -36,7 +39,20 @@ def build_models(config: RunConfig) -> dict[str, Model]:
             for m in config.models}
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """What a run ends with: its exit code and the analysis its report was written from (None for --dry-run)."""
+
+    code: int
+    analysis: RunAnalysis | None = None
+
+
 def run_evaluation(config: RunConfig, console: Console) -> int:
+    return evaluate(config, console).code
+
+
+def evaluate(config: RunConfig, console: Console, test: str = DEFAULT_TEST) -> Evaluation:
+    """A whole run; its report's analysis decides with ``test`` and is computed once (``nightly`` reuses it)."""
     models = build_models(config)
     tasks, skills = load_run_inputs(config)
     fingerprints = {m: s.fingerprint() for m, s in config.model_settings.items()}
@@ -61,7 +77,7 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
         console.print(f"No price for {', '.join(unpriced)} in {prices.source}: its cost shows as unknown")
     if config.dry_run:
         print_estimate(console, run_dir, trials, estimates)
-        return 0
+        return Evaluation(0)
     budget = None
     max_cost = config.max_cost
     if max_cost is not None:
@@ -79,7 +95,8 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
         console.print(f"Stopped at --max-cost ${config.max_cost:.2f}: {len(trials) - len(records)} of {len(trials)} "
                       f"trials not started (${spent:.4f} spent in this run). Continue with the same --run-id "
                       "and a larger --max-cost.")
-    report = write_report(run_dir.root, config.run_id, run_dir.read_manifest(), records)
+    result = analyze(records, test=test)
+    report = write_report(run_dir.root, config.run_id, run_dir.read_manifest(), records, result)
     console.print(terminal_table(records))
     typed = [TrialRecord.from_json(r) for r in records]
     infra = [t for t in typed if t.status == "infra_error"]
@@ -88,8 +105,8 @@ def run_evaluation(config: RunConfig, console: Console) -> int:
     if infra:
         console.print(f"Infra errors are not model failures; rerun them with: python run_eval.py run "
                       f"--run-id {config.run_id} ...")
-        return 1
-    return 1 if len(records) < len(trials) else 0
+        return Evaluation(1, result)
+    return Evaluation(1 if len(records) < len(trials) else 0, result)
 
 
 def print_estimate(console: Console, run_dir: RunDir, trials: list[Trial], estimates: dict[str, float | None]) -> None:
