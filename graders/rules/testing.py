@@ -101,17 +101,17 @@ def _uses_fresh_database(scope: Scope) -> bool:
     changed = True
     while changed:
         changed = False
-        for node in assigns:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if node.value is not None and _mentions(node.value, tainted):
+        for assign in assigns:
+            targets = assign.targets if isinstance(assign, ast.Assign) else [assign.target]
+            if assign.value is not None and _mentions(assign.value, tainted):
                 for target in targets:
                     for name in ast.walk(target):
                         if isinstance(name, ast.Name) and name.id not in tainted:
                             tainted.add(name.id)
                             changed = True
-    for display in scope.nodes():
-        if isinstance(display, ast.Dict):
-            for key, value in zip(display.keys, display.values, strict=True):
+    for node in scope.nodes():
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
                 if _is_url_key(key) and _mentions(value, tainted):
                     return True
         elif isinstance(node, ast.Call):
