@@ -93,8 +93,8 @@ def run_hidden_tests(ctx: GradingContext) -> Check:
     if events.finished is None or report is None:
         if _workspace_full(ctx.workspace):
             return Check("hidden_tests", False, reason=Reason.RESOURCE_LIMIT, detail="the graded code filled its "
-                         f"{ctx.env.limits.workspace_mb} MB workspace (bytes or inodes), so the test run could not "
-                         "finish its report", **kw)
+                         f"{ctx.env.limits.workspace_mb} MB workspace or its /tmp (bytes or inodes), so the test "
+                         "run could not finish its report", **kw)
         if events.finished is None:
             return Check("hidden_tests", False, reason=Reason.RUNNER_CRASHED,
                          detail=f"the test process died ({_exit(code)}) before pytest finished", **kw)
@@ -216,7 +216,13 @@ class _EventReader:
 
 
 def _workspace_full(workspace: Path) -> bool:
-    return shutil.disk_usage(workspace).free < 1024 * 1024
+    """The workspace, or the sandbox's /tmp, /run or /dev/shm next to it, is out of bytes or inodes."""
+    system = workspace.parent / ".sys"
+    for path in (workspace, *(sorted(system.iterdir()) if system.is_dir() else ())):
+        st = os.statvfs(path)
+        if st.f_bavail * st.f_frsize < 1024 * 1024 or (st.f_files and st.f_favail < 16):
+            return True
+    return False
 
 
 def _exit(code: int | None) -> str:
