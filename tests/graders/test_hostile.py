@@ -184,7 +184,7 @@ def test_each_attack_fails_its_trial_with_a_clear_reason(hostile, attack):
 
 
 def test_a_normal_trial_graded_alongside_the_attacks_still_passes(hostile):
-    assert len(hostile.references) == 3
+    assert len(hostile.references) == (len(EXPECTED) + 4) // 5  # one after every fifth attack
     assert all(v.passed for v in hostile.references), [v.detail for v in hostile.references]
 
 
