@@ -294,7 +294,7 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _mount_tmpfs(path: Path, size_mb: int, inodes: int, mode: str = "0755") -> None:
+def _mount_tmpfs(path: Path, size_mb: int, inodes: int = 65536, mode: str = "0755") -> None:
     options = f"size={size_mb}m,nr_inodes={inodes},mode={mode}".encode()
     if _libc().mount(b"tmpfs", str(path).encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) != 0:
         err = ctypes.get_errno()
