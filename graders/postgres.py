@@ -201,7 +201,7 @@ def start_cluster(parent_dir: Path | None = None) -> PostgresServer:
         "max_connections": "400", "unix_socket_permissions": "0777",
         "shared_buffers": "128MB", "log_min_messages": "warning",
         "client_connection_check_interval": CONNECTION_CHECK, "temp_file_limit": TEMP_FILE_LIMIT,
-        "max_wal_size": "256MB", "min_wal_size": "64MB", "wal_level": "minimal", "max_wal_senders": "0",
+        "max_wal_size": "96MB", "min_wal_size": "32MB", "wal_level": "minimal", "max_wal_senders": "0",
         "hba_file": str(root / "pg_hba.conf"),
     }
     (root / "pg_hba.conf").write_text(HBA)
