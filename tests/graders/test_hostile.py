@@ -50,7 +50,7 @@ EXPECTED = {
     "postgres-env": "tests_failed",
 }
 LIMITS = Limits(workspace_mb=64, tmp_mb=32, log_mb=1, inodes=4096)  # small, so the disk attacks end quickly
-DB_LIMIT_MB = 48
+DB_LIMIT_MB = 32  # a trial database starts at about 8 MB
 CANARY = "sk-ant-CANARY-" + secrets.token_hex(12)
 
 
