@@ -8,8 +8,8 @@ database costs in grading time. Grades through the real pipeline (throwaway Post
    Reported: its verdict, the peak and final growth of the cluster's data directory (WAL included).
 2. ``inode-fill``: creates empty files in /tmp, /dev/shm, /run and /workspace. Reported: its verdict, the peak
    and final growth of the host's kernel slab (/proc/meminfo Slab; other processes add noise).
-3. The reference of ``step-side-effects`` graded with the database limit on (default 256 MB) and off, in
-   alternation: median grading time of each, and the cost of one size poll.
+3. The reference of ``step-side-effects`` (or ``--task``) graded with the database limit on (default 256 MB)
+   and off, in alternation: median grading time of each, and the cost of one size poll.
 Runs unchanged against an older checkout (fields it does not know are left out) for the before column.
 """
 
@@ -94,6 +94,8 @@ def _spec(task, **fields):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=6)
+    parser.add_argument("--task", default="step-side-effects", help="task id, or a task folder, for the timing")
+    parser.add_argument("--skip-attacks", action="store_true", help="only the grading-time comparison")
     args = parser.parse_args()
     server = start_cluster()
     runtime = ensure_runtime(default_cache_dir())
@@ -105,15 +107,16 @@ def main() -> int:
     attacks = load_task(ATTACKS)
     spec = _spec(attacks, test_timeout_s=30, per_test_timeout_s=30)
     print(f"checkout: {REPO}")
-    for attack, probe, what in (("db-fill", lambda: _du_mb(server.started_in), "cluster data dir"),
-                                ("inode-fill", _slab_mb, "kernel slab")):
+    probes = (("db-fill", lambda: _du_mb(server.started_in), "cluster data dir"),
+              ("inode-fill", _slab_mb, "kernel slab"))
+    for attack, probe, what in () if args.skip_attacks else probes:
         peak = Peak(probe)
         verdict = grade(_workspace(root / attack, attacks, attack), spec, env, root / "logs" / attack, attack)
         time.sleep(1.0)
         base, top, final = peak.stop()
         print(f"{attack:11} {verdict.status}/{verdict.passed}/{verdict.reason}: {what} +{top - base:.0f} MB at "
               f"peak, +{final - base:.0f} MB after the trial ({verdict.duration_s:.1f}s) {verdict.detail[:110]}")
-    task = load_task(REPO / "tasks" / "step-side-effects")
+    task = load_task(Path(args.task) if "/" in args.task else REPO / "tasks" / args.task)
     timings: dict[str, list[float]] = {"limit 256 MB": [], "no limit": []}
     for i in range(args.repeats):
         for label, limit in (("limit 256 MB", 256), ("no limit", 0)):
@@ -122,7 +125,7 @@ def main() -> int:
             assert verdict.passed, verdict.detail
             timings[label].append(verdict.duration_s)
     for label, values in timings.items():
-        print(f"step-side-effects reference, {label:12}: median {statistics.median(values):.2f}s "
+        print(f"{task.id} reference, {label:12}: median {statistics.median(values):.2f}s "
               f"(min {min(values):.2f}, max {max(values):.2f}, n={len(values)})")
     if hasattr(factory, "size_mb"):
         trial = factory.create("poll")

@@ -263,7 +263,7 @@ class DatabaseGuard:
         try:
             with self.factory.server.connect() as conn:
                 while True:
-                    ended = running.poll() is not None
+                    ended = running.ended.is_set() or running.poll() is not None
                     size = self.factory.size_mb(self.trial, conn)
                     if size > self.limit_mb:
                         running.stop(f"the graded code grew its database to {size:.0f} MB, past the "
@@ -272,6 +272,6 @@ class DatabaseGuard:
                         return
                     if ended:
                         return
-                    time.sleep(self.interval_s)
+                    running.ended.wait(self.interval_s)
         except psycopg.Error:  # Postgres went away: the check itself notices and says so
             return

@@ -388,6 +388,7 @@ class Running:
         self.limits, self.uid, self.started, self.log = limits, uid, time.perf_counter(), log
         self.limit: str | None = None
         self.watchers: list[threading.Thread] = []  # joined by wait(): see stop()
+        self.ended = threading.Event()  # set by wait() once the run is over, so watchers finish at once
         self._out = open(log, "ab")  # noqa: SIM115 - closed in wait()
         self._log_start = self._out.tell()
         cmd, fds = _args_via_fd(cmd)
@@ -422,6 +423,7 @@ class Running:
             self._out.write(f"\n[sandbox] killed after {self.limits.wall_s:.0f}s wall-clock limit\n".encode())
         finally:
             self.kill()
+            self.ended.set()
             for watcher in self.watchers:
                 watcher.join()
             self._out.close()
