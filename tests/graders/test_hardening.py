@@ -282,3 +282,30 @@ def test_a_database_limit_is_configurable_per_task(tmp_path):
     assert load_task(REPO / "tests" / "fixtures" / "hostile" / "attacks").grading.db_limit_mb == 256
     assert load_task(REPO / "tasks" / "test-orders-suite").grading.recreate_database is True
     assert dataclasses.replace(load_task(task).grading, db_limit_mb=0).db_limit_mb == 0
+
+
+def test_a_run_that_grows_its_database_past_the_limit_is_stopped_and_says_why(grading_env, tmp_path):
+    from graders import GradingContext
+    from graders.spec import GradingSpec
+
+    trial = grading_env.databases.create("guarded")
+    spec = GradingSpec("guarded", tmp_path, db_limit_mb=24)
+    code = ("import os, psycopg\n"
+            "with psycopg.connect(os.environ['DBOS_SYSTEM_DATABASE_URL'], autocommit=True) as conn:\n"
+            "    conn.execute('CREATE TABLE fill (x text)')\n"
+            "    conn.execute('ALTER TABLE fill ALTER COLUMN x SET STORAGE EXTERNAL')\n"
+            "    for _ in range(4096):\n"
+            "        conn.execute(\"INSERT INTO fill SELECT repeat(md5(random()::text), 32768)\")\n"
+            "print('FILLED 4 GB')\n")
+    try:
+        with grading_env.sandbox.slot() as uid, grading_env.sandbox.scratch(grading_env.limits) as scratch:
+            workspace = scratch / "workspace"
+            workspace.mkdir()
+            grading_env.sandbox.prepare_workspace(workspace, uid)
+            ctx = GradingContext(grading_env, spec, workspace, trial, tmp_path, uid)
+            result = ctx.run([str(grading_env.runtime.python), "-c", code], tmp_path / "fill.log", 120)
+        assert result.limit and "past the 24 MB limit" in result.limit, (tmp_path / "fill.log").read_text()[-500:]
+        assert ctx.exceeded == [result.limit] and "FILLED" not in (tmp_path / "fill.log").read_text()
+        assert not result.timed_out
+    finally:
+        grading_env.databases.drop(trial)
