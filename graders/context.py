@@ -81,6 +81,6 @@ class GradingContext:
         running = self.env.sandbox.start(argv, self.workspace, self.environ(extra_env), limits, log, self.uid,
                                          pass_fds)
         self.runs.append(running)
-        if self.spec.db_limit_mb:
+        if self.spec.db_limit_mb or self.database.recreate:
             DatabaseGuard(self.env.databases, self.database, self.spec.db_limit_mb).watch(running)
         return running

@@ -6,8 +6,10 @@ trial the template. A trial role is never a superuser (a superuser can ``COPY ..
 may connect to its database: nobody may connect to the template (``ALLOW_CONNECTIONS false``: no session of a
 trial can hold it and make the next clone fail), PUBLIC may not connect to ``postgres`` or ``template1`` of our
 own cluster, and a role gets CREATEDB and CONNECT on ``postgres`` only for a task whose code drops and recreates
-its database (``DBOS.reset_system_database()``). When a trial ends its role loses its login and every backend
-it still has is terminated before the role is dropped, so no statement outlives the trial.
+its database (``DBOS.reset_system_database()``) or makes more; a database it creates is closed to PUBLIC by the
+``DatabaseGuard`` within a poll, and on our own cluster only such roles get past ``pg_hba.conf`` to it. When a
+trial ends its role loses its login and every backend it still has is terminated before the role is dropped, so
+no statement outlives the trial.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from psycopg import sql
 
 from graders.environ import helper_env
 from graders.errors import SetupError
-from graders.postgres import CONNECTION_CHECK, TEMP_FILE_LIMIT, TEMPLATE_OWNER, PostgresServer
+from graders.postgres import CONNECTION_CHECK, DB_CREATORS, TEMP_FILE_LIMIT, TEMPLATE_OWNER, PostgresServer
 
 if TYPE_CHECKING:
     from graders.sandbox import Running
@@ -104,6 +106,8 @@ class DatabaseFactory:
             conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(tmpl))
             if self.server.started_in is not None:
                 conn.execute("REVOKE CONNECT, TEMPORARY ON DATABASE postgres, template1 FROM PUBLIC")
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (DB_CREATORS,)).fetchone():
+                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(DB_CREATORS)))
 
     def _migrate(self, url: str) -> None:
         """Run DBOS's own migrations with the runtime's dbos, so the schema matches what graded code expects."""
@@ -146,6 +150,7 @@ class DatabaseFactory:
             conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(db, rl))
             if recreate:
                 conn.execute(sql.SQL("GRANT CONNECT ON DATABASE postgres TO {}").format(rl))
+                conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(DB_CREATORS), rl))
         with self.server.connect(name) as conn:
             conn.execute(sql.SQL("REASSIGN OWNED BY {} TO {}").format(sql.Identifier(TEMPLATE_OWNER), rl))
         return TrialDatabase(name, role, self.server.url_for(role, password, name), recreate)
@@ -193,6 +198,17 @@ class DatabaseFactory:
             "SELECT coalesce(sum(pg_database_size(d.oid)), 0) FROM pg_database d LEFT JOIN pg_roles r "
             "ON d.datdba = r.oid WHERE d.datname = %s OR r.rolname = %s", (trial.name, trial.role)).fetchone()
         return float(row[0]) / 2**20
+
+    def confine_created(self, trial: TrialDatabase, conn: psycopg.Connection) -> list[str]:
+        """Close every database the trial's role created to PUBLIC (a new database lets PUBLIC connect);
+        returns their names."""
+        names = [r[0] for r in conn.execute(
+            "SELECT d.datname FROM pg_database d JOIN pg_roles r ON d.datdba = r.oid WHERE r.rolname = %s AND "
+            "(d.datacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(d.datacl) a WHERE a.grantee = 0))",
+            (trial.role,)).fetchall()]
+        for name in names:
+            conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
+        return names
 
     def end(self, trial: TrialDatabase) -> None:
         """The trial is over: its role cannot log in any more and every backend it still has is terminated
@@ -245,8 +261,9 @@ def _terminate_role(conn: psycopg.Connection, role: str) -> None:
 
 class DatabaseGuard:
     """Bounds a trial's databases while its code runs: Postgres has no per-database quota, so their size is
-    polled every ``interval_s`` and a run whose databases pass ``limit_mb`` is stopped (its processes killed,
-    its role's backends terminated); ``RunResult.limit`` then says why. Growth between two polls (about
+    polled every ``interval_s`` and a run whose databases pass ``limit_mb`` (0: no limit) is stopped (its
+    processes killed, its role's backends terminated); ``RunResult.limit`` then says why. Databases a
+    ``recreate`` trial creates are closed to PUBLIC at each poll. Growth between two polls (about
     100 MB/s at most on this hardware) is the overshoot; the space comes back when the trial's databases are
     dropped."""
 
@@ -264,8 +281,10 @@ class DatabaseGuard:
             with self.factory.server.connect() as conn:
                 while True:
                     ended = running.ended.is_set() or running.poll() is not None
+                    if self.trial.recreate:
+                        self.factory.confine_created(self.trial, conn)
                     size = self.factory.size_mb(self.trial, conn)
-                    if size > self.limit_mb:
+                    if self.limit_mb and size > self.limit_mb:
                         running.stop(f"the graded code grew its database to {size:.0f} MB, past the "
                                      f"{self.limit_mb} MB limit")
                         _terminate_role(conn, self.trial.role)

@@ -5,7 +5,7 @@ uses scram for every connection, and is killed with the harness: the postmaster 
 signal, and ``stop()`` also runs at exit. ``initdb`` refuses root, so as root it runs as ``postgres``. It
 starts with a clean environment (no API key of the harness reaches the server), and its ``pg_hba.conf`` lets
 a role other than ours reach only the database of its own name (a trial's) and ``postgres`` (still gated by
-CONNECT): databases a trial creates under another name are out of every other trial's reach.
+CONNECT); only a role that may create databases reaches others (those it creates, see graders.databases).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from graders.errors import SetupError
 
 ADMIN_ROLE = "evaladmin"
 TEMPLATE_OWNER = "eval_template_owner"
+DB_CREATORS = "eval_db_creators"  # trial roles that may create databases (a task's recreate_database)
 # Statements die with their client: a backend whose client is gone notices within this interval (PostgreSQL
 # 14+); a trial's own role also gets it (graders.databases) on a server the user runs.
 CONNECTION_CHECK = "1s"
@@ -42,6 +43,7 @@ local all {ADMIN_ROLE} scram-sha-256
 local all {TEMPLATE_OWNER} scram-sha-256
 local sameuser all scram-sha-256
 local postgres all scram-sha-256
+local all +{DB_CREATORS} scram-sha-256
 """
 PG_URL_HINT = "pass --pg-url postgresql://USER:PASSWORD@HOST/DB (or set DBOS_EVAL_PG_URL)"
 

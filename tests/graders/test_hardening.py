@@ -110,6 +110,15 @@ def test_a_task_that_recreates_its_database_can_and_what_it_creates_stays_its_ow
                 _connect(other.url, dbname=dbname).close()
         with pytest.raises(psycopg.OperationalError):
             _connect(other.url, dbname="postgres").close()
+        creator = factory.create("creator", recreate=True)  # past pg_hba, but not past CONNECT once confined
+        try:
+            with factory.server.connect() as conn:
+                assert sorted(factory.confine_created(trial, conn)) == sorted([trial.name, "hostile_extra"])
+            with pytest.raises(psycopg.OperationalError, match="permission denied"):
+                _connect(creator.url, dbname="hostile_extra").close()
+            _connect(trial.url, dbname="hostile_extra").close()  # its owner still can
+        finally:
+            factory.drop(creator)
     finally:
         factory.drop(trial)
         factory.drop(other)
