@@ -35,6 +35,7 @@ def copies_of_a_task(root, n):
     for i in range(n):
         dest = root / f"greet-{i:02d}"
         shutil.copytree(FIXTURE_TASKS / "greet-workflow", dest)
+        (dest / "calibration.toml").unlink(missing_ok=True)  # no calibration: rates spread evenly over 0-100%
         toml = dest / "task.toml"
         toml.write_text(toml.read_text().replace('id = "greet-workflow"', f'id = "greet-{i:02d}"'))
     return root
