@@ -197,7 +197,7 @@ class DatabaseFactory:
         row = conn.execute(
             "SELECT coalesce(sum(pg_database_size(d.oid)), 0) FROM pg_database d LEFT JOIN pg_roles r "
             "ON d.datdba = r.oid WHERE d.datname = %s OR r.rolname = %s", (trial.name, trial.role)).fetchone()
-        return float(row[0]) / 2**20
+        return float(row[0] if row else 0) / 2**20  # an aggregate: always one row
 
     def confine_created(self, trial: TrialDatabase, conn: psycopg.Connection) -> list[str]:
         """Close every database the trial's role created to PUBLIC (a new database lets PUBLIC connect);

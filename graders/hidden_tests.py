@@ -72,7 +72,7 @@ def run_hidden_tests(ctx: GradingContext) -> Check:
         os.close(write_fd)
     result = running.wait()
     events = stream.finish()
-    kw = {"duration_s": result.duration_s, "log": log.name}
+    kw: dict[str, Any] = {"duration_s": result.duration_s, "log": log.name}
     if result.timed_out:
         return Check.error("hidden_tests", Reason.TIMEOUT, f"tests still running after {spec.test_timeout_s:.0f}s",
                            **kw)
