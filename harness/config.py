@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harness.errors import UserError
 from harness.models.settings import ModelSettings, default_models, parse_model_id, resolve_settings
-from harness.skills import Arm, resolve_skill_spec
+from harness.skills import ARM_NAMES, Arm, resolve_skill_spec
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL_ENV = "DBOS_EVAL_PG_URL"
@@ -113,7 +113,7 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
         try:
             arm_values.append(Arm(arm))
         except ValueError:
-            raise UserError(f"--arm {arm}: unknown arm (known: none, inline, tool)") from None
+            raise UserError(f"--arm {arm}: unknown arm (known: {ARM_NAMES})") from None
     skill_paths = tuple(resolve_skill_spec(s, (Path(results_dir) if results_dir else REPO / "results") / "cache", REPO)
                         for s in (skills or [str(REPO / "skill")]))  # a directory or git:REV:PATH
     patterns = tuple(p.strip() for p in (tasks or "").split(",") if p.strip())

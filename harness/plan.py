@@ -56,7 +56,7 @@ def build_plan_config(*, models: list[str] | None, arms: list[str] | None, skill
     """Validate the flags like ``run`` does (one line naming the bad one), without requiring API keys."""
     from harness.config import PROVIDER_KEYS, REPO, keys_present
     from harness.models.settings import default_models, is_api_model, parse_model_id, resolve_settings
-    from harness.skills import Arm, resolve_skill_spec
+    from harness.skills import ARM_NAMES, Arm, resolve_skill_spec
 
     if epochs < 1:
         raise UserError(f"--epochs {epochs}: must be at least 1")
@@ -70,7 +70,7 @@ def build_plan_config(*, models: list[str] | None, arms: list[str] | None, skill
         try:
             arm_values.append(Arm(arm))
         except ValueError:
-            raise UserError(f"--arms {arm}: unknown arm (known: none, inline, tool)") from None
+            raise UserError(f"--arms {arm}: unknown arm (known: {ARM_NAMES})") from None
     results = Path(results_dir) if results_dir else REPO / "results"
     settings = {m: resolve_settings(m, mode=mode, base_url="http://localhost/v1" if m.startswith(
         "openai-compatible/") else None) for m in models if is_api_model(m)}

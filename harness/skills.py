@@ -19,6 +19,17 @@ class Arm(StrEnum):
     NONE = "none"  # no skill at all: the baseline
     INLINE = "inline"  # SKILL.md and every reference in the system prompt
     TOOL = "tool"  # name and description up front; files read on demand through a tool
+    TOOL_FORCED = "tool-forced"  # the tool arm, told (and held) to read SKILL.md before anything else
+    INDEX = "index"  # an AGENTS.md-style docs index (one line per file) in the prompt; files read through the tool
+    PLACEBO = "placebo"  # an irrelevant skill of the same size and form, inline (harness.placebo): context, not content
+
+    @property
+    def reads_skill(self) -> bool:
+        """Arms that offer the read_skill_file tool."""
+        return self in (Arm.TOOL, Arm.TOOL_FORCED, Arm.INDEX)
+
+
+ARM_NAMES = ", ".join(a.value for a in Arm)
 
 
 @dataclass(frozen=True)
@@ -82,13 +93,41 @@ BASE_SYSTEM = (
 )
 
 
+FORCED_READ = ("Before you do anything else, read the skill's SKILL.md with the read_skill_file tool, then "
+               "follow it.")
+
+
+def file_summary(rel: str, text: str) -> str:
+    """One line for a docs index: the file's first heading (else its first sentence), at most 100 characters."""
+    body = FRONT_MATTER.sub("", text)
+    heading = next((ln.lstrip("#").strip() for ln in body.splitlines() if ln.startswith("#")), "")
+    line = heading or next((ln.strip() for ln in body.splitlines() if ln.strip()), rel)
+    return line if len(line) <= 100 else line[:97] + "..."
+
+
+def docs_index(skill: SkillVersion) -> str:
+    """The skill condensed to an AGENTS.md-style index: each file with one line."""
+    lines = [f"- {rel}: {skill.description if rel == 'SKILL.md' else file_summary(rel, text)}"
+             for rel, text in skill.files]
+    return "\n".join(lines)
+
+
 def system_prompt(arm: Arm, skill: SkillVersion | None) -> str:
-    """The system prompt for an arm: the skill inline, only its summary (tool arm), or nothing."""
+    """The system prompt for an arm: the skill (or its placebo) inline, its summary (tool arms), its docs index,
+    or nothing."""
     if arm is Arm.NONE or skill is None:
         return BASE_SYSTEM
-    if arm is Arm.TOOL:
+    if arm in (Arm.TOOL, Arm.TOOL_FORCED):
+        forced = f"\n{FORCED_READ}" if arm is Arm.TOOL_FORCED else ""
         return (f"{BASE_SYSTEM}\n\nAn agent skill is available. Read its files with the read_skill_file tool "
-                f"when it is relevant.\n<skill name=\"{skill.name}\">{skill.description}</skill>")
+                f"when it is relevant.{forced}\n<skill name=\"{skill.name}\">{skill.description}</skill>")
+    if arm is Arm.INDEX:
+        return (f"{BASE_SYSTEM}\n\nDocs index of the agent skill {skill.name} (read any file with the "
+                f"read_skill_file tool; prefer reading the relevant file to guessing):\n{docs_index(skill)}")
+    if arm is Arm.PLACEBO:
+        from harness.placebo import placebo_for
+
+        skill = placebo_for(skill)
     body = "\n\n".join(f'<skill_file path="{rel}">\n{text}\n</skill_file>' for rel, text in skill.files)
     return f"{BASE_SYSTEM}\n\nFollow this agent skill ({skill.name}):\n{body}"
 
