@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from rich.table import Table
 
-from harness import analysis
+from harness import analysis, audits
 from harness.analysis import NONE, Paired
 from harness.stats import TESTS, Estimate, pass_rate
 
@@ -137,12 +137,18 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def rates_table(arms: pd.DataFrame) -> pd.DataFrame:
+def rates_table(arms: pd.DataFrame, usage: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Pass rate per model x arm; with ``usage``, the arm's cost beside it (tokens and seconds per trial)."""
     k = int(arms.k.max()) if not arms.empty else 0
+    cost = {(u.model, u.variant): u for u in usage.itertuples()} if usage is not None else {}
     rows = []
     for a in arms.itertuples():
         row = {"model": a.model, "arm": a.variant, "tasks": a.tasks, "trials": a.trials, "passed": a.passed,
                "pass rate [95% CI]": fmt_rate(a.rate), "interval": a.method}
+        if (a.model, a.variant) in cost:
+            u = cost[(a.model, a.variant)]
+            row.update({"tokens/trial": round(u.tokens_per_trial),
+                        "s/trial": round(u.generation_s + u.grading_s, 1)})
         if k > 1:
             row[f"pass@{a.k}"] = fmt_rate(a.pass_at_k)
             row[f"pass^{a.k}"] = fmt_rate(a.pass_hat_k)
@@ -152,7 +158,9 @@ def rates_table(arms: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def uplift_table(uplift: pd.DataFrame, per_category: bool) -> pd.DataFrame:
+def uplift_table(uplift: pd.DataFrame, per_category: bool, base: str = NONE) -> pd.DataFrame:
+    """The paired uplift rows; ``base`` names the baseline column (``none``, or ``placebo`` for the content
+    effect)."""
     part = uplift[(uplift.category != "all") if per_category else (uplift.category == "all")]
     rows = []
     for u in part.itertuples():
@@ -160,7 +168,7 @@ def uplift_table(uplift: pd.DataFrame, per_category: bool) -> pd.DataFrame:
         row = {"model": u.model, "arm": u.variant}
         if per_category:
             row["category"] = u.category
-        row.update({"tasks": r.n_tasks, "none": fmt_pct(r.baseline_rate), "with skill": fmt_pct(r.candidate_rate),
+        row.update({"tasks": r.n_tasks, base: fmt_pct(r.baseline_rate), "with skill": fmt_pct(r.candidate_rate),
                     "uplift [95% CI]": fmt_delta(r.difference), "better": r.improved, "worse": r.worsened,
                     "same": r.ties})
         row.update({f"{t} p": fmt_p(r.p_values[t]) for t in test_order(r.test)})
@@ -313,13 +321,50 @@ def failed_trials_table(df: pd.DataFrame, limit: int = 200, records: list[dict[s
     return pd.DataFrame(rows), len(bad)
 
 
-def headline(uplift: pd.DataFrame, alpha: float = ALPHA) -> list[str]:
-    """Per model and skill arm: the pass-rate uplift, and beside it the rule-violation change with its verdict."""
+def headline(uplift: pd.DataFrame, alpha: float = ALPHA, content: pd.DataFrame | None = None) -> list[str]:
+    """Per model and skill arm: the pass-rate uplift, and beside it the rule-violation change with its verdict;
+    with ``content``, the uplift over the placebo of the same skill version (what the content adds)."""
     lines = []
+    over_placebo = {} if content is None or content.empty else {
+        (c.model, c.variant): c for c in content[content.category == "all"].itertuples()}
     for u in uplift[uplift.category == "all"].itertuples():
         lines.append(f"- **{u.model}**: " + describe_paired(u.result, NONE, u.variant, alpha))
         lines.append(f"  - {describe_violations(u.violations, NONE, u.variant, alpha)}")
+        c = over_placebo.get((u.model, u.variant))
+        if c is not None:
+            placebo = analysis.placebo_of(u.variant) or "placebo"
+            lines.append(f"  - content effect: {describe_paired(c.result, placebo, u.variant, alpha)}")
     return lines
+
+
+CONTENT_NOTE = ("The placebo arm gets a skill of the same size and form about houseplant care (harness.placebo), "
+                "inline: an uplift over `none` that the placebo also shows is extra context, not the skill's "
+                "content. Content effect = skill arm minus placebo, paired by task like the uplift.")
+ACTIVATION_NOTE = ("On-demand arms (tool: offered by name; tool-forced: told to read SKILL.md first, the workspace "
+                   "tools refuse until it has; index: a one-line-per-file docs index in the prompt). Opened: read "
+                   "any skill file. Uplift over none among the trials that opened the skill and those that did not "
+                   "(paired by task); the split is observational: the model chose to read.")
+
+
+def activation_md(activation: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for a in activation.itertuples():
+        refs = ", ".join(f"{p.removeprefix('references/')}: {n}" for p, n in a.references[:5])
+        more = f" (+{len(a.references) - 5} more)" if len(a.references) > 5 else ""
+        rows.append({"model": a.model, "arm": a.variant, "trials": a.trials,
+                     "opened the skill": f"{a.opened}/{a.trials} ({a.opened / a.trials:.0%})",
+                     "read SKILL.md": f"{a.read_skill_md}/{a.trials}",
+                     "first read at turn (median)": "-" if a.first_turn is None or math.isnan(a.first_turn)
+                     else f"{a.first_turn:g}",
+                     "references read (trials)": (refs + more) or "-",
+                     "uplift when opened": _uplift_cell(a.activated), "uplift when not": _uplift_cell(a.inactive)})
+    return pd.DataFrame(rows)
+
+
+def _uplift_cell(result: Paired | None) -> str:
+    if result is None or not result.n_tasks:
+        return "-"
+    return f"{fmt_delta(result.difference)} ({result.n_tasks} tasks, {result.test} p {fmt_p(result.p_value)})"
 
 
 def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]],
@@ -335,12 +380,13 @@ def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]
     arms, uplift, rules = result.arms, result.uplift, result.rules
     infra = df[df.status == "infra_error"]
     if not uplift.empty:
-        lines += ["## Skill uplift", ""] + headline(uplift) + [""]
+        lines += ["## Skill uplift", ""] + headline(uplift, content=result.content) + [""]
     lines += ["## Power", "", *power_lines(result.power, result.test), "", POWER_NOTE, ""]
     lines += ["## Pass rate per model and arm", "",
               "95% intervals: Wilson when every task ran once; otherwise a bootstrap over tasks (epochs of one task "
               "are not independent). Infra errors are excluded from every denominator; model errors count as "
-              "failures.", "", md_table(rates_table(arms)), ""]
+              "failures. Tokens and seconds per trial: what the arm costs beside what it buys.", "",
+              md_table(rates_table(arms, result.usage)), ""]
     if not uplift.empty:
         lines += ["## Skill uplift (arm minus none, paired by task)", "",
                   f"Per task: pass rate with the skill minus without (mean over epochs); the interval is a bootstrap "
@@ -352,6 +398,12 @@ def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]
                   "Share of graded trials with at least one rule violation, paired by task like the pass rate; more "
                   "violations with the skill is a regression of its own.", "", md_table(violations_table(uplift)),
                   "", "### Per category", "", md_table(uplift_table(uplift, True)), ""]
+    if not result.content.empty:
+        lines += ["## Content effect (skill arm minus placebo, paired by task)", "", CONTENT_NOTE, "",
+                  md_table(uplift_table(result.content, False, base="placebo")), ""]
+    if not result.activation.empty:
+        lines += ["## Skill activation by arm", "", ACTIVATION_NOTE, "", md_table(activation_md(result.activation)),
+                  ""]
     lines += ["## Rule violations", "",
               "Share of graded trials with at least one violation of the rule, per arm; for skill arms the change "
               "against none, the tasks where it is violated less / more often, and the sign test.", "",
@@ -362,6 +414,7 @@ def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]
     from harness.cost_report import cost_and_skill_section  # real models: cost, paid, skill activation
 
     lines += cost_and_skill_section(records)
+    lines += audits.markdown(audits.audit(df, records))
     failed, n_failed = failed_trials_table(df, records=records, run_root=run_root)
     if n_failed:
         more = f" (first {len(failed)} of {n_failed})" if n_failed > len(failed) else ""
