@@ -72,6 +72,22 @@ def audit(df: pd.DataFrame, records: Iterable[dict[str, Any]]) -> Audit:
                  tuple((t, names) for t, names in quiet if names))
 
 
+def html(result: Audit) -> str:
+    """The report section as HTML (the markdown's items, escaped)."""
+    import re
+    from html import escape
+
+    lines = markdown(result)
+    end = lines.index("<details><summary>Checks that never fail, per task</summary>") \
+        if result.quiet_per_task else len(lines)
+    items = [re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", escape(ln[2:])) for ln in lines[:end] if ln.startswith("- ")]
+    per_task = "".join(f"<li>{escape(task)}: {escape(', '.join(names))}</li>" for task, names in result.quiet_per_task)
+    details = (f"<details><summary>Checks that never fail, per task</summary><ul>{per_task}</ul></details>"
+               if per_task else "")
+    return (f"<h2>Eval audit</h2><p class='note'>{escape(lines[2])}</p><ul class='headline'>"
+            + "".join(f"<li>{i}</li>" for i in items) + "</ul>" + details)
+
+
 def markdown(result: Audit) -> list[str]:
     """The report section (markdown lines)."""
     lines = ["## Eval audit", "",
