@@ -163,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
                               help=argparse.SUPPRESS if flag.endswith("dir") else None)
     validate.add_argument("--mutants", choices=("all", "first"), default="all",
                           help="all mutants (default), or each task's first only (the fast subset CI runs)")
+    validate.add_argument("--alternatives", choices=("all", "first", "none"), default="all",
+                          help="all alternatives (default), each task's first only (the fast subset CI runs), or none")
     validate.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap")
     validate.add_argument("--slots", type=int, metavar="N", help="trials graded at once (default: CPU count)")
 
@@ -306,7 +308,7 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     config = build_config(run_id=args.run_id or f"validate-{default_run_id()}", models=["reference"], arms=["none"],
                           skills=None, tasks=args.tasks, epochs=1, pg_url=args.pg_url, sandbox=args.sandbox,
                           keep_dbs=False, slots=args.slots, results_dir=args.results_dir, tasks_dir=args.tasks_dir)
-    return validate(config, console, args.repeats, args.mutants)
+    return validate(config, console, args.repeats, args.mutants, args.alternatives)
 
 
 def cmd_grade(args: argparse.Namespace, console: Console) -> int:

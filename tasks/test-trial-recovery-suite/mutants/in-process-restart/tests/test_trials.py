@@ -1,0 +1,90 @@
+"""Tests for the free trials (run with `python -m pytest tests/` from the repo root).
+
+The trial command runs as a subprocess, as in production: a recovery test has to kill a real process. (An
+in-process DBOS.destroy() does not stop the workflow's thread, which would go on and run the trial too.)
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from dbos import DBOS
+
+import trials
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def clean_database():
+    """Wipe what earlier CI runs left in the database (trials are keyed by account id)."""
+    DBOS.destroy(destroy_registry=False)
+    DBOS(config=trials.dbos_config())
+    DBOS.reset_system_database(truncate=True)
+    DBOS.destroy(destroy_registry=False)
+
+
+@pytest.fixture()
+def logs(tmp_path):
+    return {"BILLING_LOG": str(tmp_path / "billing.jsonl"), "MAILER_OUTBOX": str(tmp_path / "outbox.jsonl")}
+
+
+def records(path: str) -> list[dict]:
+    file = Path(path)
+    return [json.loads(line) for line in file.read_text().splitlines()] if file.exists() else []
+
+
+def command(logs: dict, *args: str, trial_seconds: str = "2") -> list:
+    return [sys.executable, "trials.py", *args], {**os.environ, **logs, "TRIAL_LENGTH_SECONDS": trial_seconds}
+
+
+def run(logs: dict, *args: str, trial_seconds: str = "2") -> dict:
+    argv, env = command(logs, *args, trial_seconds=trial_seconds)
+    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def assert_converted_once(logs: dict, account: str, email: str, price: int) -> None:
+    assert [r["event"] for r in records(logs["BILLING_LOG"])] == ["trial_opened", "charged"]
+    assert records(logs["BILLING_LOG"])[1]["amount_cents"] == price
+    assert sorted(m["template"] for m in records(logs["MAILER_OUTBOX"]) if m["to"] == email) == ["receipt", "welcome"]
+    assert len(records(logs["MAILER_OUTBOX"])) == 2
+
+
+def test_trial_converts_at_the_end(logs):
+    outcome = run(logs, "acct-1", "ada@example.com", "team")
+    assert outcome["status"] == "converted" and outcome["account_id"] == "acct-1"
+    assert_converted_once(logs, "acct-1", "ada@example.com", 4900)
+
+
+def test_running_the_command_again_starts_no_second_trial(logs):
+    first = run(logs, "acct-2", "bob@example.com", "starter")
+    again = run(logs, "acct-2", "bob@example.com", "starter")
+    assert again == first
+    assert_converted_once(logs, "acct-2", "bob@example.com", 1900)
+
+
+def test_trial_survives_a_restart_mid_trial(logs, monkeypatch):
+    for name, value in {**logs, "TRIAL_LENGTH_SECONDS": "3"}.items():
+        monkeypatch.setenv(name, value)
+    DBOS(config=trials.dbos_config())
+    DBOS.launch()
+    trials.start_trial("acct-3", "cy@example.com", "business")
+    deadline = time.monotonic() + 30
+    while not records(logs["MAILER_OUTBOX"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert records(logs["MAILER_OUTBOX"]), "the trial never started"
+    DBOS.destroy(destroy_registry=False)  # the worker "dies" during the wait
+    DBOS(config=trials.dbos_config())
+    DBOS.launch()  # and comes back: the pending trial is recovered
+    try:
+        outcome = DBOS.retrieve_workflow("trial-acct-3").get_result()
+    finally:
+        DBOS.destroy(destroy_registry=False)
+    assert outcome["status"] == "converted"
+    assert_converted_once(logs, "acct-3", "cy@example.com", 12900)
