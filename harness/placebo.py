@@ -104,7 +104,8 @@ def _mirror_file(text: str, rng: random.Random, refs: dict[str, str]) -> str:
     for line in text.split("\n"):
         stripped = line.strip()
         if stripped.startswith("```"):
-            out.append(line[: len(line) - len(line.lstrip())] + "```")
+            fence = line[: len(line) - len(line.lstrip())] + "```"
+            out.append(fence + ("text" if stripped[3:].strip() else ""))
             in_code = not in_code
             continue
         out.append(_mirror_line(line, rng, refs, in_code))
@@ -123,8 +124,8 @@ def _front_matter(text: str, rng: random.Random) -> tuple[str, str]:
             value = PLACEBO_NAME
         elif key == "description":
             original = parse_front_matter(text)["description"]
-            value = PLACEBO_DESCRIPTION + (" " + _text(rng, len(original) - len(PLACEBO_DESCRIPTION) - 1)
-                                           if len(original) > len(PLACEBO_DESCRIPTION) + 1 else "")
+            value = (PLACEBO_DESCRIPTION + " " + _text(rng, max(len(original) - len(PLACEBO_DESCRIPTION), 1))
+                     )[:len(original)].rstrip()
         else:
             value = _words(rng, len(parse_front_matter(text)[key]))
         lines.append(f"{key}: {value}")
