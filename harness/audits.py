@@ -43,15 +43,15 @@ def _check_outcomes(record: dict[str, Any]) -> Iterable[tuple[str, bool]]:
 
 def audit(df: pd.DataFrame, records: Iterable[dict[str, Any]]) -> Audit:
     """``df``: ``analysis.trials_frame`` of the run; ``records``: its trial records (for the checks)."""
-    ok = df[df.graded]
+    ok = df[df.graded.astype(bool)] if len(df) else df
     never, always = [], []
-    for task, part in ok.groupby("task_id", sort=True):
+    for task, part in (ok.groupby("task_id", sort=True) if len(ok) else ()):
         if not part.passed.any():
             never.append(task)
         elif part.passed.all():
             always.append(task)
     flaky = []
-    for (task, model, variant), part in ok.groupby(["task_id", "model", "variant"], sort=True):
+    for (task, model, variant), part in (ok.groupby(["task_id", "model", "variant"], sort=True) if len(ok) else ()):
         passed = int(part.passed.sum())
         if len(part) > 1 and 0 < passed < len(part):
             flaky.append((task, model, variant, passed, len(part)))
