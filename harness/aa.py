@@ -96,9 +96,16 @@ def _false_alarms(a: pd.DataFrame, b: pd.DataFrame, test: str, alpha: float, spl
 
 def aa(a: pd.DataFrame, b: pd.DataFrame, *, side_a: str, side_b: str, how: str, alpha: float = 0.05,
        test: str = stats.DEFAULT_TEST, splits: int = SPLITS, seed: int = analysis.SEED) -> AAResult:
-    """``a`` and ``b``: trial frames (``analysis.trials_frame``) of the same configuration."""
+    """``a`` and ``b``: trial frames (``analysis.trials_frame``) of the same configuration. Models pair by id; a
+    side with a single model pairs with the other's single model whatever its id (a ``replay:<run>`` of it)."""
     pairs = []
-    for model in sorted(set(a.model) & set(b.model)):
+    shared = sorted(set(a.model) & set(b.model))
+    if not shared and a.model.nunique() == 1 and b.model.nunique() == 1:
+        model_a, model_b = a.model.iloc[0], b.model.iloc[0]
+        b = b.assign(model=model_a)
+        shared = [model_a]
+        side_b = f"{side_b} ({model_b})"
+    for model in shared:
         for variant in analysis.variants(a[a.model == model]):
             sa, sb = analysis.side(a, model, variant), analysis.side(b, model, variant)
             if analysis.graded(sb).empty:

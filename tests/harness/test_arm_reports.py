@@ -99,6 +99,8 @@ def test_aa_of_identical_sides_flips_nothing_and_raises_no_alarm(run):
     result = aa.aa(df, df, side_a="x", side_b="x", how="two runs", splits=50)
     assert result.flipped == 0 and result.observed_alarms == 0 and result.tasks == 48
     assert 0 <= result.false_alarm_rate <= 0.05  # re-splits of real trials: the test keeps its level
+    replayed = aa.aa(df, df.assign(model="replay:arms"), side_a="x", side_b="y", how="two runs", splits=10)
+    assert replayed.tasks == 48 and replayed.side_b == "y (replay:arms)"  # one model a side: paired by position
 
 
 def test_aa_of_a_run_split_by_epochs_names_the_flipped_tasks(run):
