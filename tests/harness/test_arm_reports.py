@@ -128,3 +128,12 @@ def test_compare_aa_on_a_single_epoch_run_is_one_clear_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "the run has one epoch" in err and "Traceback" not in err
     assert RunDir.open(str(root), tmp_path).run_id == "one"
+
+
+def test_compare_shows_each_runs_uplift_over_none_and_over_placebo(run, tmp_path, capsys):
+    root, _, _ = run
+    assert main(["compare", str(root), str(root), "--out", str(tmp_path)]) == 0
+    section = capsys.readouterr().out.split("Skill uplift within each run (over none, and over placebo")[1]
+    inline = next(line for line in section.splitlines() if "| inline:skill" in line)
+    assert "+42 pp" in inline and "+29 pp" in inline  # over none; over placebo (the content effect)
+    assert "Skill uplift within each run" in next(tmp_path.glob("compare-*.html")).read_text()
