@@ -28,7 +28,8 @@ def main() -> int:
     env = {**os.environ, "ANTHROPIC_API_KEY": canary, "OPENAI_API_KEY": canary}
     done = subprocess.run([sys.executable, str(REPO / "run_eval.py"), "validate", "--tasks-dir",
                            str(REPO / "tests" / "fixtures" / "hostile"), "--repeats", "1", "--run-id", "hostile",
-                           "--results-dir", str(results)], cwd=REPO, env=env, capture_output=True, text=True)
+                           "--results-dir", str(results), "--slots", "1"],
+                          cwd=REPO, env=env, capture_output=True, text=True)
     records = RunDir(results, "hostile").records()
     print(f"{'attack':20} {'status':7} {'passed':6} {'reason':16} {'grading':>8}  detail")
     for r in sorted(records, key=lambda r: r["model"]):

@@ -68,18 +68,21 @@ def _isolated(name: str, files: Path, spec: GradingSpec, env: GradingEnvironment
         shutil.copytree(files, workspace, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
         env.sandbox.prepare_workspace(workspace, uid)
         try:
-            database = env.databases.create(label)
+            database = env.databases.create(label, recreate=spec.recreate_database)
         except (psycopg.Error, SetupError) as exc:
             return Check.error(name, Reason.DATABASE_ERROR, _one_line(exc))
         try:
             epoch = env.server.started_at()
-            check = _run_check(name, GradingContext(env, spec, workspace, database, log_dir, uid))
+            ctx = GradingContext(env, spec, workspace, database, log_dir, uid)
+            check = _run_check(name, ctx)
+            if ctx.exceeded and not check.passed:  # we stopped it: whatever broke after is the limit's doing
+                return Check(name, False, reason=Reason.RESOURCE_LIMIT, detail=ctx.exceeded[0],
+                             duration_s=check.duration_s, log=check.log)
             return _unless_postgres_failed(check, env, epoch)
         except psycopg.Error as exc:
             return Check.error(name, Reason.DATABASE_ERROR, _one_line(exc))
         finally:
-            if not env.keep_databases:
-                _drop_quietly(env, database, log_dir)
+            _drop_quietly(env, database, log_dir)
 
 
 def _run_check(name: str, ctx: GradingContext) -> Check:
@@ -111,9 +114,13 @@ def _unless_postgres_failed(check: Check, env: GradingEnvironment, epoch: str) -
 
 
 def _drop_quietly(env: GradingEnvironment, database: TrialDatabase, log_dir: Path) -> None:
-    """Teardown after grading: a failure here does not change the verdict, but is logged."""
+    """Teardown after grading (with ``keep_databases``, only the role's sessions end): a failure here does not
+    change the verdict, but is logged."""
     try:
-        env.databases.drop(database)
+        if env.keep_databases:
+            env.databases.end(database)
+        else:
+            env.databases.drop(database)
     except psycopg.Error as exc:
         (log_dir / "teardown_error.txt").write_text(f"dropping {database.name}: {_one_line(exc)}\n")
 

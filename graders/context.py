@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from graders.databases import DatabaseFactory, TrialDatabase
+from graders.databases import DatabaseFactory, DatabaseGuard, TrialDatabase
 from graders.postgres import PostgresServer
 from graders.runtime import Runtime
 from graders.sandbox import Limits, Running, RunResult, Sandbox
@@ -35,6 +35,12 @@ class GradingContext:
     database: TrialDatabase
     log_dir: Path
     uid: int | None
+    runs: list[Running] = field(default_factory=list)
+
+    @property
+    def exceeded(self) -> list[str]:
+        """The limits watched from outside (the database's size) that stopped one of this check's runs."""
+        return [r.limit for r in self.runs if r.limit]
 
     @property
     def runtime(self) -> Runtime:
@@ -65,11 +71,16 @@ class GradingContext:
         return env
 
     def run(self, argv: Sequence[str], log: Path, wall_s: float,
-            extra_env: Mapping[str, str] | None = None) -> RunResult:
-        limits = replace(self.env.limits, wall_s=wall_s)
-        return self.env.sandbox.run(argv, self.workspace, self.environ(extra_env), limits, log, self.uid)
+            extra_env: Mapping[str, str] | None = None, pass_fds: Sequence[int] = ()) -> RunResult:
+        return self.start(argv, log, wall_s, extra_env, pass_fds).wait()
 
     def start(self, argv: Sequence[str], log: Path, wall_s: float,
-              extra_env: Mapping[str, str] | None = None) -> Running:
+              extra_env: Mapping[str, str] | None = None, pass_fds: Sequence[int] = ()) -> Running:
+        """Start graded code in the sandbox; while it runs, its databases are held to the task's limit."""
         limits = replace(self.env.limits, wall_s=wall_s)
-        return self.env.sandbox.start(argv, self.workspace, self.environ(extra_env), limits, log, self.uid)
+        running = self.env.sandbox.start(argv, self.workspace, self.environ(extra_env), limits, log, self.uid,
+                                         pass_fds)
+        self.runs.append(running)
+        if self.spec.db_limit_mb or self.database.recreate:
+            DatabaseGuard(self.env.databases, self.database, self.spec.db_limit_mb).watch(running)
+        return running

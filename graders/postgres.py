@@ -2,7 +2,10 @@
 
 A throwaway cluster lives in a temp dir, listens on a Unix socket only (the sandbox has no network),
 uses scram for every connection, and is killed with the harness: the postmaster runs with a parent-death
-signal, and ``stop()`` also runs at exit. ``initdb`` refuses root, so as root it runs as ``postgres``.
+signal, and ``stop()`` also runs at exit. ``initdb`` refuses root, so as root it runs as ``postgres``. It
+starts with a clean environment (no API key of the harness reaches the server), and its ``pg_hba.conf`` lets
+a role other than ours reach only the database of its own name (a trial's) and ``postgres`` (still gated by
+CONNECT); only a role that may create databases reaches others (those it creates, see graders.databases).
 """
 
 from __future__ import annotations
@@ -25,9 +28,23 @@ from urllib.parse import quote, unquote, urlsplit
 
 import psycopg
 
+from graders.environ import helper_env
 from graders.errors import SetupError
 
 ADMIN_ROLE = "evaladmin"
+TEMPLATE_OWNER = "eval_template_owner"
+DB_CREATORS = "eval_db_creators"  # trial roles that may create databases (a task's recreate_database)
+# Statements die with their client: a backend whose client is gone notices within this interval (PostgreSQL
+# 14+); a trial's own role also gets it (graders.databases) on a server the user runs.
+CONNECTION_CHECK = "1s"
+TEMP_FILE_LIMIT = "256MB"  # per backend: sorts and hashes spilling to disk stop here
+HBA = f"""# written by dbos-skill-eval: ours everywhere, every other role only its own database and postgres
+local all {ADMIN_ROLE} scram-sha-256
+local all {TEMPLATE_OWNER} scram-sha-256
+local sameuser all scram-sha-256
+local postgres all scram-sha-256
+local all +{DB_CREATORS} scram-sha-256
+"""
 PG_URL_HINT = "pass --pg-url postgresql://USER:PASSWORD@HOST/DB (or set DBOS_EVAL_PG_URL)"
 
 
@@ -173,7 +190,7 @@ def start_cluster(parent_dir: Path | None = None) -> PostgresServer:
     init = subprocess.run(
         _as_owner(owner, [initdb, "-D", str(data), "-U", ADMIN_ROLE, "--auth=scram-sha-256",
                           f"--pwfile={root / 'pw'}", "-E", "UTF8", "--no-sync", "--no-instructions"]),
-        capture_output=True, text=True, cwd=root,
+        capture_output=True, text=True, cwd=root, env=helper_env(),
     )
     (root / "pw").unlink()
     if init.returncode != 0:
@@ -185,13 +202,19 @@ def start_cluster(parent_dir: Path | None = None) -> PostgresServer:
         "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
         "max_connections": "400", "unix_socket_permissions": "0777",
         "shared_buffers": "128MB", "log_min_messages": "warning",
+        "client_connection_check_interval": CONNECTION_CHECK, "temp_file_limit": TEMP_FILE_LIMIT,
+        "max_wal_size": "96MB", "min_wal_size": "32MB", "wal_level": "minimal", "max_wal_senders": "0",
+        "hba_file": str(root / "pg_hba.conf"),
     }
+    (root / "pg_hba.conf").write_text(HBA)
+    if owner is not None:
+        os.chown(root / "pg_hba.conf", owner.pw_uid, owner.pw_gid)
     argv = [postgres, "-D", str(data)] + [f"-c{k}={v}" for k, v in settings.items()]
 
     def launch() -> subprocess.Popen:
         with open(root / "postgres.log", "ab") as log:
             return subprocess.Popen(_as_owner(owner, argv), stdout=log, stderr=subprocess.STDOUT, cwd=root,
-                                    start_new_session=True)
+                                    start_new_session=True, env=helper_env())
 
     conninfo = f"host={sock} port={port} user={ADMIN_ROLE} password={password} dbname=postgres"
     server = PostgresServer(conninfo, sock, port, started_in=root, _process=launch(), _launch=launch)

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from graders.environ import NETWORK, helper_env
 from graders.errors import SetupError
 
 REQUIREMENTS = (
@@ -65,7 +66,7 @@ def ensure_runtime(cache_dir: Path, requirements: tuple[str, ...] = REQUIREMENTS
     """Return the cached venv for ``requirements``, building it (about 25 s) the first time."""
     python = readable_python()
     version = subprocess.run([python, "-c", "import sys; print(sys.version.split()[0])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+                             capture_output=True, text=True, check=True, env=helper_env()).stdout.strip()
     key = hashlib.sha256("\n".join((python, version, *requirements)).encode()).hexdigest()[:16]
     root = cache_dir / "runtime" / key
     dbos_version = next((r.split("==", 1)[1] for r in requirements if r.startswith("dbos==")), "unpinned")
@@ -90,8 +91,11 @@ def _build(python: str, root: Path, requirements: tuple[str, ...]) -> None:
         [str(root / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
          *requirements],
     )
+    # pip gets what reaching an index takes (proxies, certificates, PIP_* settings), never the harness's keys
+    env = helper_env((*NETWORK, "HOME", "XDG_CACHE_HOME", "REQUESTS_CA_BUNDLE",
+                      *(k for k in os.environ if k.startswith("PIP_"))))
     for argv in steps:
-        done = subprocess.run(argv, capture_output=True, text=True)
+        done = subprocess.run(argv, capture_output=True, text=True, env=env)
         if done.returncode != 0:
             shutil.rmtree(root, ignore_errors=True)
             tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]

@@ -6,11 +6,19 @@ and only the environment variables the grader passes. As root we drop to a uid o
 (bwrap's ``--uid`` under root is still root outside), so RLIMIT_NPROC counts only that trial's processes and
 every leftover process can be killed by uid.
 
-Every place the code can write has a size, so no trial can fill the host's disk or memory: the workspace is a
-tmpfs of ``Limits.workspace_mb`` (as root), /tmp, /run and /dev/shm are sized tmpfs, the rest of / is read-only,
-and the output log is cut to ``Limits.log_mb`` after the run (RLIMIT_FSIZE stops it at ``file_size_mb`` while
-it runs). Not bounded without cgroups: the memory of many processes together (RLIMIT_AS is per process) and
-the CPU share of a trial whose processes each start their own session.
+Every place the code can write has a size and an inode count, so no trial can fill the host's disk or kernel
+memory: as root the workspace is a tmpfs of ``Limits.workspace_mb`` and /tmp, /run and /dev/shm are tmpfs
+mounts of their own, each with ``nr_inodes`` (bwrap's own ``--tmpfs`` takes no inode limit, so they are
+mounted here and bound in); the rest of / is read-only, and the output log is cut to ``Limits.log_mb`` after the
+run (RLIMIT_FSIZE stops it at ``file_size_mb`` while it runs). Kernel objects without bytes: no user namespace
+can be made inside (``--disable-userns``, hence no mount, pid or network namespace either), SysV IPC lives in
+the sandbox's own IPC namespace (gone with it), POSIX message queues and pending signals have small rlimits,
+and inotify instances and watches are bounded by the kernel per uid (each slot has its own uid). Not bounded
+without cgroups: the memory of many processes together (RLIMIT_AS is per process) and the CPU share of a trial
+whose processes each start their own session.
+
+Each scratch mount is recorded by a lock file held (``flock``) while the mount lives: a sweep removes only a
+mount whose lock it can take, i.e. whose harness is dead, whatever pids it can or cannot see.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -35,7 +44,10 @@ INSIDE_WORKSPACE = "/workspace"
 FIRST_SANDBOX_UID = 61000
 SANDBOX_UIDS = 1000
 UID_LOCKS = Path("/run/dbos-skill-eval/uids")
+MOUNT_LOCKS = Path("/run/dbos-skill-eval/mounts")
 SCRATCH_PREFIX = "dbos-eval-ws-"
+SYSTEM_DIRS = (("tmp", "/tmp"), ("shm", "/dev/shm"), ("run", "/run"))  # tmpfs mounts bound into the sandbox
+SMALL_TMPFS_MB, SMALL_TMPFS_INODES = 16, 1024  # /run and /dev/shm
 MB = 1024 * 1024
 INSTALL_HINT = "apt-get install -y bubblewrap (or pass --sandbox none to run generated code unsandboxed)"
 
@@ -50,7 +62,10 @@ class Limits:
     open_files: int = 1024
     workspace_mb: int = 512  # the whole workspace: a tmpfs of this size when run as root (else per file only)
     tmp_mb: int = 256  # the private /tmp (and 16 MB each for /run and /dev/shm); the rest of / is read-only
+    inodes: int = 32768  # files the workspace and /tmp may each hold (about 1 KB of kernel memory each)
     log_mb: int = 4  # of a run's output, the first and last halves of this are kept
+    msgqueue_kb: int = 64  # POSIX message queues (RLIMIT_MSGQUEUE)
+    sigpending: int = 256  # queued signals (RLIMIT_SIGPENDING)
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,7 @@ class RunResult:
     timed_out: bool
     duration_s: float
     output_bytes: int = 0  # what the run wrote to its log, before the log was capped
+    limit: str | None = None  # a limit watched from outside (e.g. the database's size) that ended the run
 
     def flooded(self, limits: Limits) -> bool:
         """The run's output reached the file-size limit (the code printed until it could not)."""
@@ -98,14 +114,14 @@ class Sandbox:
         raise NotImplementedError
 
     def start(self, argv: Sequence[str], workspace: Path, env: Mapping[str, str], limits: Limits,
-              log: Path, uid: int | None = None) -> Running:
-        """Start without waiting (a crash test kills it from outside)."""
+              log: Path, uid: int | None = None, pass_fds: Sequence[int] = ()) -> Running:
+        """Start without waiting (a crash test kills it from outside); ``pass_fds`` stay open inside."""
         cmd, cmd_env, kill_uid = self.command(argv, workspace, env, limits, uid)
-        return Running(cmd, workspace, cmd_env, limits, log, kill_uid)
+        return Running(cmd, workspace, cmd_env, limits, log, kill_uid, pass_fds)
 
     def run(self, argv: Sequence[str], workspace: Path, env: Mapping[str, str], limits: Limits,
-            log: Path, uid: int | None = None) -> RunResult:
-        return self.start(argv, workspace, env, limits, log, uid).wait()
+            log: Path, uid: int | None = None, pass_fds: Sequence[int] = ()) -> RunResult:
+        return self.start(argv, workspace, env, limits, log, uid, pass_fds).wait()
 
 
 class NoSandbox(Sandbox):
@@ -133,6 +149,7 @@ class BwrapSandbox(Sandbox):
             raise SetupError(f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}")
         self.as_root = os.geteuid() == 0
         self.bounded_workspace = self.as_root and _can_mount_tmpfs()  # else the workspace is bounded per file only
+        self._system: set[Path] = set()  # scratch dirs that hold their own /tmp, /run and /dev/shm mounts
         if self.bounded_workspace:
             sweep_scratch()
 
@@ -156,22 +173,28 @@ class BwrapSandbox(Sandbox):
 
     @contextmanager
     def scratch(self, limits: Limits) -> Iterator[Path]:
-        """As root, the scratch directory is a tmpfs of ``limits.workspace_mb``: code that fills its workspace
-        gets ENOSPC there instead of filling the host's disk. The mount is named after our pid, so one left by
-        a killed harness is swept at the next start."""
+        """As root, the scratch directory is a tmpfs of ``limits.workspace_mb`` and ``limits.inodes``: code that
+        fills its workspace gets ENOSPC there instead of filling the host's disk or kernel memory; it also
+        holds the sandbox's /tmp, /run and /dev/shm, each a bounded tmpfs. The mount is recorded by a lock
+        file held while it lives, so one left by a killed harness is swept at the next start."""
         if not self.bounded_workspace:
             with super().scratch(limits) as path:
                 yield path
             return
         path = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+        lock = _hold_mount_lock(path)
         try:
-            _mount_tmpfs(path, limits.workspace_mb)
-            try:
-                yield path
-            finally:
-                _unmount(path)
+            _mount_tmpfs(path, limits.workspace_mb, limits.inodes)
+            for name, size_mb, inodes in _system_sizes(limits):
+                (path / ".sys" / name).mkdir(parents=True)
+                _mount_tmpfs(path / ".sys" / name, size_mb, inodes, mode="1777")
+            self._system.add(path)
+            yield path
         finally:
+            self._system.discard(path)
+            _unmount_tree(path)
             shutil.rmtree(path, ignore_errors=True)
+            _release_mount_lock(path, lock)
 
     def prepare_workspace(self, workspace: Path, uid: int | None) -> None:
         if self.as_root and uid is not None:
@@ -188,11 +211,16 @@ class BwrapSandbox(Sandbox):
                 raise ValueError("a sandbox run as root needs a slot uid")
             cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                     "--no-new-privs"]
-        cmd += [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                "--clearenv", "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
-                "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",  # every writable tmpfs has a size
-                "--size", str(16 * MB), "--tmpfs", "/dev/shm", "--size", str(limits.tmp_mb * MB), "--tmpfs", "/tmp",
-                "--size", str(16 * MB), "--tmpfs", "/run"]
+        cmd += [self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+                "--cap-drop", "ALL", "--clearenv", "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
+                "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]  # every writable tmpfs has a size
+        scratch = Path(workspace).parent
+        for name, target in SYSTEM_DIRS:
+            if scratch in self._system:  # our own tmpfs mounts, with inode limits
+                cmd += ["--bind", str(scratch / ".sys" / name), target]
+            else:  # bwrap's tmpfs: a size, but no inode limit
+                size_mb = limits.tmp_mb if name == "tmp" else SMALL_TMPFS_MB
+                cmd += ["--size", str(size_mb * MB), "--tmpfs", target]
         for link in ("bin", "lib", "lib64", "sbin"):
             if os.path.islink(f"/{link}"):
                 cmd += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
@@ -251,7 +279,12 @@ def _args_via_fd(cmd: list[str]) -> tuple[list[str], tuple[int, ...]]:
 def _prlimit(limits: Limits) -> list[str]:
     return ["prlimit", f"--as={limits.address_space_mb * MB}", f"--cpu={limits.cpu_s}",
             f"--nproc={limits.nproc}", f"--fsize={limits.file_size_mb * MB}", f"--nofile={limits.open_files}",
-            "--core=0", "--"]
+            f"--msgqueue={limits.msgqueue_kb * 1024}", f"--sigpending={limits.sigpending}", "--core=0", "--"]
+
+
+def _system_sizes(limits: Limits) -> list[tuple[str, int, int]]:
+    return [(name, limits.tmp_mb if name == "tmp" else SMALL_TMPFS_MB,
+             limits.inodes if name == "tmp" else SMALL_TMPFS_INODES) for name, _ in SYSTEM_DIRS]
 
 
 _MS_NOSUID, _MS_NODEV, _MNT_DETACH = 2, 4, 2
@@ -261,21 +294,53 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _mount_tmpfs(path: Path, size_mb: int) -> None:
-    options = f"size={size_mb}m,mode=0755".encode()
+def _mount_tmpfs(path: Path, size_mb: int, inodes: int = 65536, mode: str = "0755") -> None:
+    options = f"size={size_mb}m,nr_inodes={inodes},mode={mode}".encode()
     if _libc().mount(b"tmpfs", str(path).encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) != 0:
         err = ctypes.get_errno()
-        raise SetupError(f"mounting a {size_mb} MB tmpfs workspace at {path} failed: {os.strerror(err)}")
+        raise SetupError(f"mounting a {size_mb} MB tmpfs at {path} failed: {os.strerror(err)}")
 
 
 def _unmount(path: Path) -> None:
     _libc().umount2(str(path).encode(), _MNT_DETACH)
 
 
+def _mount_targets() -> list[str]:
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return []
+    return [line.split()[4].replace("\\040", " ") for line in lines]
+
+
+def _unmount_tree(path: Path) -> None:
+    """Unmount ``path`` and every mount below it, deepest first."""
+    inside = [t for t in _mount_targets() if t == str(path) or t.startswith(f"{path}/")]
+    for target in sorted(set(inside), key=len, reverse=True):
+        _unmount(Path(target))
+
+
+_OURS: dict[Path, IO[str]] = {}  # this process's live scratch mounts and the locks that record them
+
+
+def _hold_mount_lock(path: Path) -> IO[str]:
+    MOUNT_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
+    lock = open(MOUNT_LOCKS / f"{path.name}.lock", "w")  # noqa: SIM115 - held while the mount lives
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    _OURS[path] = lock
+    return lock
+
+
+def _release_mount_lock(path: Path, lock: IO[str]) -> None:
+    _OURS.pop(path, None)
+    (MOUNT_LOCKS / f"{path.name}.lock").unlink(missing_ok=True)
+    lock.close()
+
+
 def _can_mount_tmpfs() -> bool:
     probe = Path(tempfile.mkdtemp(prefix="dbos-eval-mount-probe-"))
     try:
-        _mount_tmpfs(probe, 1)
+        _mount_tmpfs(probe, 1, 16)
         _unmount(probe)
         return True
     except SetupError:
@@ -287,40 +352,61 @@ def _can_mount_tmpfs() -> bool:
 def sweep_scratch(ours: bool = False) -> None:
     """Unmount and remove the scratch tmpfs mounts of harness processes that died without cleaning up, and with
     ``ours`` this process's own (on Ctrl-C, before exiting at once; a sandbox still using one keeps it until it
-    dies, which it does with us)."""
-    try:
-        mounts = Path("/proc/self/mountinfo").read_text().splitlines()
-    except OSError:
-        return
-    for line in mounts:
-        target = line.split()[4].replace("\\040", " ")
-        name = os.path.basename(target)
-        if not name.startswith(SCRATCH_PREFIX):
+    dies, which it does with us).
+
+    A mount is stale only when its lock file exists and its lock can be taken: the process that holds it is
+    gone. Pids prove nothing (in another pid namespace a live harness's pid is invisible), and a mount
+    without a lock file is not provably ours: both are left alone."""
+    if ours:
+        for path in list(_OURS):
+            _unmount_tree(path)
+            shutil.rmtree(path, ignore_errors=True)
+    for target in _mount_targets():
+        path = Path(target)
+        if not path.name.startswith(SCRATCH_PREFIX) or path in _OURS:
             continue
-        pid = name[len(SCRATCH_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and (not os.path.exists(f"/proc/{pid}") or (ours and int(pid) == os.getpid())):
-            _unmount(Path(target))
-            shutil.rmtree(target, ignore_errors=True)
+        lock_file = MOUNT_LOCKS / f"{path.name}.lock"
+        try:
+            lock = open(lock_file, "r+")  # noqa: SIM115 - closed below
+        except OSError:
+            continue
+        with lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its harness is alive
+            _unmount_tree(path)
+            shutil.rmtree(path, ignore_errors=True)
+            lock_file.unlink(missing_ok=True)
 
 
 class Running:
     """A started sandboxed process: ``wait`` enforces the wall clock from its start; ``kill`` is SIGKILL."""
 
     def __init__(self, cmd: list[str], cwd: Path, env: Mapping[str, str], limits: Limits, log: Path,
-                 uid: int | None) -> None:
+                 uid: int | None, pass_fds: Sequence[int] = ()) -> None:
         self.limits, self.uid, self.started, self.log = limits, uid, time.perf_counter(), log
+        self.limit: str | None = None
+        self.watchers: list[threading.Thread] = []  # joined by wait(): see stop()
+        self.ended = threading.Event()  # set by wait() once the run is over, so watchers finish at once
         self._out = open(log, "ab")  # noqa: SIM115 - closed in wait()
         self._log_start = self._out.tell()
         cmd, fds = _args_via_fd(cmd)
         try:
             self.proc = subprocess.Popen(cmd, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=self._out,
-                                         stderr=subprocess.STDOUT, start_new_session=True, pass_fds=fds)
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         pass_fds=(*fds, *pass_fds))
         finally:
             for fd in fds:
                 os.close(fd)
 
     def poll(self) -> int | None:
         return self.proc.poll()
+
+    def stop(self, limit: str) -> None:
+        """End the run because ``limit`` was exceeded (called by a watcher thread); ``wait`` reports it."""
+        self.limit = limit
+        self.kill()
 
     def kill(self) -> None:
         _kill_group(self.proc)
@@ -337,9 +423,12 @@ class Running:
             self._out.write(f"\n[sandbox] killed after {self.limits.wall_s:.0f}s wall-clock limit\n".encode())
         finally:
             self.kill()
+            self.ended.set()
+            for watcher in self.watchers:
+                watcher.join()
             self._out.close()
             written = _cap_log(self.log, self._log_start, self.limits.log_mb * MB)
-        return RunResult(code, timed_out, time.perf_counter() - self.started, written)
+        return RunResult(code, timed_out, time.perf_counter() - self.started, written, self.limit)
 
 
 def _cap_log(log: Path, start: int, cap: int) -> int:

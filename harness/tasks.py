@@ -21,7 +21,7 @@ from harness.errors import UserError
 CATEGORIES = ("lifecycle", "workflow", "step", "queue", "comm", "pattern", "test", "client", "advanced")
 TASK_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 TASK_KEYS = {"id", "category", "title", "rules", "grading", "durability", "tags"}
-GRADING_KEYS = {"checks", "test_timeout_s", "per_test_timeout_s", "env"}
+GRADING_KEYS = {"checks", "test_timeout_s", "per_test_timeout_s", "env", "db_limit_mb", "recreate_database"}
 ALTERNATIVE_KEYS = {"description", "source"}
 ATTEMPT_KEYS = {"solver", "arm", "passed", "failed_checks", "violations", "date"}
 CALIBRATION_ARMS = ("none", "inline")
@@ -257,7 +257,17 @@ def _grading(path: Path, table: Any, crash: Any, bad) -> GradingSpec | None:
         env=dict(env),
         crash=spec,
         app_dir=(path / "app").resolve(),
+        db_limit_mb=int(_number(table, "db_limit_mb", 256, "grading", bad)),
+        recreate_database=_flag(table, "recreate_database", bad),
     )
+
+
+def _flag(table: dict, key: str, bad) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        bad(f"grading.{key}", f"{value!r}: must be true or false")
+        return False
+    return value
 
 
 def _crash(table: dict, bad) -> CrashSpec | None:

@@ -41,8 +41,16 @@ EXPECTED = {
     "flood-stdout": "resource_limit",  # its output reached the file-size limit (and the log is capped)
     "background-process": "tests_failed",
     "report-symlink": "report_tampered",
+    "db-other-databases": "tests_failed",
+    "db-outlive": "tests_failed",  # its own trial fails; what matters is that the trials after it still pass
+    "db-fill": "resource_limit",  # its database passed the task's limit: the run was stopped
+    "inode-fill": "resource_limit",  # out of inodes: even pytest cannot write its report
+    "forge-pass": "report_tampered",  # rewrote junit.xml as passed and exited 0: the streamed results disagree
+    "forge-delete": "report_tampered",  # deleted junit.xml and exited 1: a failure, not an infra error
+    "postgres-env": "tests_failed",
 }
-LIMITS = Limits(workspace_mb=64, tmp_mb=32, log_mb=1)  # small, so the disk and output attacks end quickly
+LIMITS = Limits(workspace_mb=64, tmp_mb=32, log_mb=1, inodes=4096)  # small, so the disk attacks end quickly
+DB_LIMIT_MB = 32  # a trial database starts at about 8 MB
 CANARY = "sk-ant-CANARY-" + secrets.token_hex(12)
 
 
@@ -61,6 +69,8 @@ class HostileRun:
     socket_before: list[str]
     socket_after: list[str]
     stale_mounts: list[str]
+    backends_left: list[str]
+    databases_mb: tuple[float, float]  # all databases of the cluster before and after the run
 
 
 class WatchedSandbox(BwrapSandbox):
@@ -116,12 +126,13 @@ def hostile(tmp_path_factory, grading_env) -> HostileRun:
     accepted: list = []
     threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
     task = load_task(ATTACKS)
-    spec = dataclasses.replace(task.grading, test_timeout_s=12, per_test_timeout_s=4, env={
+    spec = dataclasses.replace(task.grading, test_timeout_s=12, per_test_timeout_s=4, db_limit_mb=DB_LIMIT_MB, env={
         "HOSTILE_CANARY_FILE": str(canary_file), "HOSTILE_PORT": str(server.getsockname()[1]),
         "HOSTILE_OTHER_DB": other.name, "HOSTILE_MARKER": str(marker), "HOSTILE_HOST_DIR": str(host_dir),
         "HOSTILE_HARNESS_PID": str(os.getpid())})
     socket_dir = env.server.socket_dir
     runtime_before, socket_before = listing(env.runtime.root), listing(socket_dir)
+    databases_before = _databases_mb(env)
     jobs: list[str | None] = []
     for i, name in enumerate(EXPECTED):  # the reference three times, spread among the attacks
         jobs += [name] + ([None] if i % 5 == 0 else [])
@@ -146,9 +157,17 @@ def hostile(tmp_path_factory, grading_env) -> HostileRun:
     survivors = sandbox.survivors
     mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()
               if f"{SCRATCH_PREFIX}{os.getpid()}-" in line]
+    with env.server.connect() as conn:
+        backends = [r[0] for r in conn.execute(
+            "SELECT usename FROM pg_stat_activity WHERE usename LIKE 'trial_hostile%'").fetchall()]
     return HostileRun({n: v for n, v in results if n}, [v for n, v in results if n is None], root / "logs",
                       host_dir, marker, intact, dropped, survivors, runtime_before, listing(env.runtime.root),
-                      socket_before, listing(socket_dir), mounts)
+                      socket_before, listing(socket_dir), mounts, backends, (databases_before, _databases_mb(env)))
+
+
+def _databases_mb(env) -> float:
+    with env.server.connect() as conn:
+        return float(conn.execute("SELECT sum(pg_database_size(oid)) FROM pg_database").fetchone()[0]) / 2**20
 
 
 def _log(run: HostileRun, name: str) -> str:
@@ -165,7 +184,7 @@ def test_each_attack_fails_its_trial_with_a_clear_reason(hostile, attack):
 
 
 def test_a_normal_trial_graded_alongside_the_attacks_still_passes(hostile):
-    assert len(hostile.references) == 3
+    assert len(hostile.references) == (len(EXPECTED) + 4) // 5  # one after every fifth attack
     assert all(v.passed for v in hostile.references), [v.detail for v in hostile.references]
 
 
@@ -190,6 +209,30 @@ def test_no_network_and_no_other_database(hostile):
     assert "network reached: []" in _log(hostile, "network")
     assert "other-database did: []" in _log(hostile, "other-database")
     assert hostile.other_intact and not hostile.other_dropped
+    assert "db-other-databases did: []" in _log(hostile, "db-other-databases")  # postgres, template1, template
+
+
+def test_no_query_outlives_its_trial(hostile):
+    assert "db-outlive started pg_sleep(150) on: ['trial_hostile" in _log(hostile, "db-outlive")  # only its own
+    assert hostile.backends_left == []
+
+
+def test_a_forged_report_is_a_failure_never_a_pass_or_an_infra_error(hostile):
+    for attack in ("forge-pass", "forge-delete"):
+        verdict = hostile.verdicts[attack]
+        assert (verdict.status, verdict.passed, verdict.reason) == ("ok", False, "report_tampered"), verdict.detail
+
+
+def test_database_growth_is_stopped_and_its_space_returned(hostile):
+    detail = hostile.verdicts["db-fill"].detail
+    grown = int(re.search(r"grew its database to (\d+) MB", detail).group(1))
+    assert DB_LIMIT_MB < grown <= 4 * DB_LIMIT_MB, detail  # stopped soon after the limit
+    before, after = hostile.databases_mb
+    assert after <= before + 16, f"the cluster's databases grew from {before:.0f} to {after:.0f} MB"
+
+
+def test_postgres_does_not_hand_its_environment_to_a_trial(hostile):
+    assert "postgres-env read: []" in _log(hostile, "postgres-env")
 
 
 def test_postgres_runs_no_shell_command_and_reads_no_server_file(hostile):

@@ -25,11 +25,11 @@ def test_no_tests_ran_is_an_infra_error_not_a_pass():
     assert check.status is Status.INFRA_ERROR and check.reason is Reason.NO_TESTS_RAN and check.passed is None
 
 
-def test_a_report_that_disagrees_with_the_exit_code_is_not_trusted():
+def test_a_report_that_disagrees_with_the_exit_code_is_a_tampered_failure():
     check = judge(TestOutcome(3, 3), 0, 1, 1.0, "log")
-    assert check.reason is Reason.EXIT_CODE_MISMATCH and check.passed is None
+    assert check.reason is Reason.REPORT_TAMPERED and check.passed is False and check.status is Status.OK
     check = judge(TestOutcome(2, 3, ("t",)), 0, 0, 1.0, "log")
-    assert check.reason is Reason.EXIT_CODE_MISMATCH
+    assert check.reason is Reason.REPORT_TAMPERED and check.passed is False
 
 
 def test_failures_and_collection_errors_are_model_failures():

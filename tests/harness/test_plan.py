@@ -25,7 +25,8 @@ def test_plan_prints_trials_cost_and_what_it_could_detect(tmp_path, capsys, monk
     # sonnet: none + inline; reference: none only -> 3 variants x 1 task x 3 epochs
     assert "1 task(s) x 2 model(s) x arms none, inline x 3 epoch(s) = 9 trials" in out
     assert "0 trial(s) priced from earlier runs' tokens, 9 from the prior guess" in out
-    assert "per-task rates spread evenly over 0-100%" in out
+    # the fixture task has calibration.toml: 3 of 4 attempts passed (its rate is shrunk toward the median)
+    assert "per-task rates: 1 from calibration.toml" in out
     assert "none detectable (permutation test; sign test: none detectable): add tasks" in out  # one task
 
 
@@ -34,6 +35,7 @@ def copies_of_a_task(root, n):
     for i in range(n):
         dest = root / f"greet-{i:02d}"
         shutil.copytree(FIXTURE_TASKS / "greet-workflow", dest)
+        (dest / "calibration.toml").unlink(missing_ok=True)  # no calibration: rates spread evenly over 0-100%
         toml = dest / "task.toml"
         toml.write_text(toml.read_text().replace('id = "greet-workflow"', f'id = "greet-{i:02d}"'))
     return root

@@ -1,0 +1,126 @@
+"""The service, fed through its inbox; the renderer's log says what ran when."""
+
+import json
+import os
+import signal
+from collections import Counter
+
+from dbos_evalkit import WORKSPACE, read_jsonl, start_program, wait_until
+
+
+class Service:
+    def __init__(self, tag: str, **env: str):
+        self.tag = tag
+        self.inbox = WORKSPACE / f"inbox-{tag}"
+        self.inbox.mkdir(exist_ok=True)
+        self.env = {"REPORTS_INBOX": str(self.inbox), "RENDER_LOG": f"renders-{tag}.jsonl", **env}
+        self.proc = None
+
+    def start(self) -> "Service":
+        self.proc = start_program("report_service.py", env=self.env, log=f"service-{self.tag}.log",
+                                  executor=f"renderbox-{self.tag}")
+        return self
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.proc is not None:
+            self.proc.wait(timeout=10)
+
+    def drop(self, report_id: str, urgent: bool = False) -> None:
+        tmp = self.inbox / f".{report_id}.tmp"
+        tmp.write_text(json.dumps({"report_id": report_id, "pages": 3, "urgent": urgent}))
+        tmp.rename(self.inbox / f"{report_id}.json")
+
+    def events(self) -> list[dict]:
+        return read_jsonl(f"renders-{self.tag}.jsonl")
+
+    def first(self, report_id: str, event: str) -> dict | None:
+        return next((e for e in self.events() if e["report_id"] == report_id and e["event"] == event), None)
+
+    def wait_for(self, report_id: str, event: str, timeout: float = 30) -> dict:
+        found = wait_until(lambda: self.first(report_id, event) or self.proc.poll() is not None,
+                           timeout=timeout, message=f"{report_id} {event}")
+        assert isinstance(found, dict), f"the service exited ({self.proc.returncode}):\n{self.output()}"
+        return found
+
+    def output(self) -> str:
+        log = WORKSPACE / f"service-{self.tag}.log"
+        return log.read_text(errors="replace")[-3000:] if log.exists() else ""
+
+    def assert_rendered_once_one_at_a_time(self, report_ids: list[str]) -> None:
+        events = self.events()
+        rendered = Counter(e["report_id"] for e in events if e["event"] == "rendered")
+        assert rendered == Counter(report_ids), f"rendered (report: times): {dict(rendered)}"
+        running = 0
+        for event in sorted(events, key=lambda e: e["at"]):
+            running += 1 if event["event"] == "start" else -1
+            assert running <= 1, "the renderer was given two jobs at once"
+
+
+def test_an_urgent_request_overtakes_the_waiting_bulk_requests():
+    service = Service("priority").start()
+    bulk = [f"bulk-{n}" for n in range(1, 9)]
+    try:
+        for report_id in bulk:
+            service.drop(report_id)
+        wait_until(
+            lambda: any(e["event"] == "start" for e in service.events()) or service.proc.poll() is not None,
+            timeout=30, message="the first bulk render")
+        assert service.proc.poll() is None, f"the service exited:\n{service.output()}"
+        dropped_at = max(e["at"] for e in service.events())
+        service.drop("urgent-1", urgent=True)
+        urgent = service.wait_for("urgent-1", "start")
+        wait_until(lambda: all(service.first(r, "rendered") for r in bulk) or service.proc.poll() is not None,
+                   timeout=50, message="every bulk report rendered")
+    finally:
+        service.kill()
+    started_between = {e["report_id"] for e in service.events()
+                       if e["event"] == "start" and dropped_at <= e["at"] < urgent["at"]}
+    assert len(started_between) <= 3, (
+        f"{len(started_between)} waiting bulk reports were rendered before the urgent one: {sorted(started_between)}")
+    service.assert_rendered_once_one_at_a_time(bulk + ["urgent-1"])
+
+
+def test_a_refused_job_is_retried_later_while_the_others_render():
+    retry_after = 3.0
+    service = Service("busy", RENDERER_BUSY_FIRST="refused-1", RENDERER_RETRY_AFTER_S=str(retry_after)).start()
+    others = ["other-1", "other-2", "other-3"]
+    try:
+        service.drop("refused-1")
+        service.wait_for("refused-1", "start")
+        for report_id in others:
+            service.drop(report_id)
+        busy = service.wait_for("refused-1", "busy")
+        done = service.wait_for("refused-1", "rendered", timeout=40)
+        wait_until(lambda: all(service.first(r, "rendered") for r in others) or service.proc.poll() is not None,
+                   timeout=30, message="the other reports rendered")
+    finally:
+        service.kill()
+    retry = max(e["at"] for e in service.events() if e["report_id"] == "refused-1" and e["event"] == "start")
+    assert retry >= busy["at"] + retry_after - 0.2, (
+        f"the refused job was retried {retry - busy['at']:.1f}s after the refusal, before its {retry_after}s")
+    during_wait = [e for e in service.events()
+                   if e["event"] == "start" and e["report_id"] in others and busy["at"] < e["at"] < retry]
+    assert during_wait, "the renderer sat idle while the refused job waited for its retry"
+    assert done["at"] > retry
+    service.assert_rendered_once_one_at_a_time(["refused-1", *others])
+
+
+def test_a_retry_pending_at_a_restart_still_happens():
+    retry_after = 4.0
+    env = {"RENDERER_BUSY_FIRST": "pending-1", "RENDERER_RETRY_AFTER_S": str(retry_after)}
+    before = Service("restart", **env).start()
+    try:
+        before.drop("pending-1")
+        busy = before.wait_for("pending-1", "busy")
+    finally:
+        before.kill()
+    after = Service("restart", **env).start()
+    try:
+        after.wait_for("pending-1", "rendered", timeout=40)
+    finally:
+        after.kill()
+    retry = max(e["at"] for e in after.events() if e["report_id"] == "pending-1" and e["event"] == "start")
+    assert retry >= busy["at"] + retry_after - 0.2, "the retry ran before its time"
+    after.assert_rendered_once_one_at_a_time(["pending-1"])
