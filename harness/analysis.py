@@ -9,8 +9,10 @@ pass rates (the mean over epochs), so a task counts once however many epochs it 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -23,7 +25,8 @@ NONE = "none"
 
 TRIAL_COLUMNS = ["trial_id", "key", "task_id", "task_hash", "category", "model", "arm", "skill", "skill_hash",
                  "variant", "epoch", "status", "graded", "passed", "score", "reason", "detail", "tests_passed",
-                 "tests_total", "tests_failed", "not_durable", "failing", "rules", "n_violations", "input_tokens",
+                 "tests_total", "tests_failed", "not_durable", "failing", "rules", "n_violations", "violated",
+                 "input_tokens",
                  "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd", "calls", "skill_reads",
                  "generation_s", "grading_s", "duration_s"]
 
@@ -56,7 +59,7 @@ def trials_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
             "not_durable": durability.get("passed") is False,
             "failing": tuple(tests.get("failing") or ()),
             "rules": tuple(sorted({v["rule"] for v in r.get("violations") or []})),
-            "n_violations": len(r.get("violations") or []),
+            "n_violations": len(r.get("violations") or []), "violated": bool(r.get("violations")),
             **{k: usage.get(k, 0) or 0 for k in ("input_tokens", "output_tokens", "cache_read_tokens",
                                                  "cache_write_tokens", "cost_usd", "calls")},
             "skill_reads": len(r.get("skill_files_read") or []),
@@ -125,29 +128,55 @@ def arm_summary(df: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
                            ignore_index=True)
 
 
+OUTCOMES = {"passed": "pass rate", "violated": "rule-violation rate", "score": "score"}
+
+
 @dataclass(frozen=True)
 class Paired:
-    """A paired comparison of two sides on the tasks both graded: ``difference`` is the mean of per-task
-    (candidate rate - baseline rate) with a bootstrap interval over tasks; ``p_value`` the exact sign test on
-    the tasks that moved (McNemar when one epoch)."""
+    """A paired comparison of two sides on the tasks both graded, for one per-trial ``outcome`` (``passed``,
+    ``violated``: at least one rule violation, or ``score``): ``difference`` is the mean of per-task
+    (candidate mean - baseline mean) with a bootstrap interval over tasks; ``p_values`` holds every paired test
+    of ``stats.TESTS`` on those differences, and ``test`` names the one that decides (``p_value``).
+    ``improved`` / ``worsened`` count the tasks whose mean went up / down (for violations up is worse)."""
 
+    outcome: str
     difference: Estimate
     baseline_rate: float
     candidate_rate: float
     improved: int
     worsened: int
     ties: int
-    p_value: float
+    p_values: Mapping[str, float]
+    test: str
     tasks: pd.DataFrame  # task_id, category, base_n, base_passed, base_rate, cand_n, cand_passed, cand_rate, diff, p
 
     @property
     def n_tasks(self) -> int:
         return len(self.tasks)
 
+    @property
+    def p_value(self) -> float:
+        return self.p_values[self.test]
 
-def paired(baseline: pd.DataFrame, candidate: pd.DataFrame, seed: int = SEED) -> Paired:
+
+def per_task_outcome(df: pd.DataFrame, outcome: str = "passed") -> pd.DataFrame:
+    """Graded trials of one side per task: n, the sum of ``outcome`` (``passed`` for pass counts), its mean
+    (``rate``). A graded trial without a score (a model error) scores 0."""
+    ok = graded(df)
+    values = ok[outcome].astype(float).fillna(0.0) if outcome == "score" else ok[outcome].astype(float)
+    g = values.groupby(ok.task_id, sort=True)
+    out = pd.DataFrame({"category": ok.groupby("task_id", sort=True).category.first(), "n": g.size(),
+                        "passed": g.sum()})
+    out["rate"] = out.passed / out.n
+    return out
+
+
+def paired(baseline: pd.DataFrame, candidate: pd.DataFrame, seed: int = SEED, *, test: str = stats.DEFAULT_TEST,
+           outcome: str = "passed") -> Paired:
     """Pair two sides (trial frames of one model and variant each) by task."""
-    base, cand = per_task(baseline), per_task(candidate)
+    if test not in stats.TESTS:
+        raise ValueError(f"unknown test {test!r} (known: {', '.join(stats.TESTS)})")
+    base, cand = per_task_outcome(baseline, outcome), per_task_outcome(candidate, outcome)
     tasks = base.merge(cand.drop(columns="category"), how="inner", left_index=True, right_index=True,
                        suffixes=("_b", "_c"))
     tasks = pd.DataFrame({
@@ -155,25 +184,79 @@ def paired(baseline: pd.DataFrame, candidate: pd.DataFrame, seed: int = SEED) ->
         "base_rate": tasks.rate_b, "cand_n": tasks.n_c, "cand_passed": tasks.passed_c, "cand_rate": tasks.rate_c,
     }).reset_index(drop=True)
     tasks["diff"] = tasks.cand_rate - tasks.base_rate
+    binary = outcome != "score"  # Fisher's test per task needs counts
     tasks["p"] = [stats.fisher_exact(int(t.base_passed), int(t.base_n), int(t.cand_passed), int(t.cand_n))
-                  for t in tasks.itertuples()]
+                  if binary else float("nan") for t in tasks.itertuples()]
     eps = 1e-12
     improved, worsened = int((tasks["diff"] > eps).sum()), int((tasks["diff"] < -eps).sum())
+    diffs = tasks["diff"].tolist()
     return Paired(
-        difference=stats.bootstrap_mean(tasks["diff"].tolist(), seed=seed),
+        outcome=outcome, difference=stats.bootstrap_mean(diffs, seed=seed),
         baseline_rate=float(tasks.base_rate.mean()) if len(tasks) else float("nan"),
         candidate_rate=float(tasks.cand_rate.mean()) if len(tasks) else float("nan"),
         improved=improved, worsened=worsened, ties=len(tasks) - improved - worsened,
-        p_value=stats.sign_test(improved, worsened), tasks=tasks)
+        p_values=MappingProxyType({name: stats.paired_test(name, diffs, seed=seed) for name in stats.TESTS}),
+        test=test, tasks=tasks)
+
+
+@dataclass(frozen=True)
+class Power:
+    """The smallest drop in mean per-task pass rate (a fraction; NaN: none detectable) that a comparison of this
+    many tasks and epochs, from these per-task rates, would detect with 80% power, under each test."""
+
+    tasks: int
+    epochs: int
+    mde: Mapping[str, float]
+
+    def points(self, test: str) -> str:
+        """``18`` (points), or ``none`` when no drop is detectable at 80% power."""
+        mde = self.mde.get(test, float("nan"))
+        return "none" if math.isnan(mde) else f"{mde * 100:.0f}"
+
+    def sentence(self, test: str = stats.DEFAULT_TEST) -> str:
+        """"this run could detect a drop of ≥ 18 points at 80% power (...)", or why it could not."""
+        size = f"{self.tasks} task(s) x {self.epochs} epoch(s)"
+        sign = f"; sign test: {self.points('sign')}" if test != "sign" and "sign" in self.mde else ""
+        if self.points(test) == "none":
+            return f"no drop is detectable at 80% power with {size} ({test} test{sign}): add tasks"
+        return f"this run could detect a drop of ≥ {self.points(test)} points at 80% power ({size}, {test} test{sign})"
+
+
+def power_for(passed: Sequence[float], totals: Sequence[float], tests: Sequence[str] = ("permutation", "sign"),
+              alpha: float = 0.05, seed: int = SEED, epochs: int | None = None) -> Power:
+    """Power of a comparison from one side's per-task counts: its task count, ``epochs`` (default: its fewest
+    per task), and its per-task rates shrunk by half a trial (``stats.shrunk_rates``)."""
+    if not len(totals):
+        return Power(0, 0, MappingProxyType({t: float("nan") for t in tests}))
+    epochs = int(min(totals)) if epochs is None else epochs
+    rates = stats.shrunk_rates(passed, totals)
+    return Power(len(totals), epochs, MappingProxyType({
+        t: stats.min_detectable_drop(rates, epochs, test=t, alpha=alpha, seed=seed, replicates=200,
+                                     resamples=500) for t in tests}))
+
+
+def power_table(df: pd.DataFrame, tests: Sequence[str] = ("permutation", "sign"), alpha: float = 0.05,
+                seed: int = SEED) -> pd.DataFrame:
+    """Per model x variant: the ``Power`` of comparing a future run against this one, under ``tests``."""
+    rows = []
+    for (model, variant), part in graded(df).groupby(["model", "variant"], sort=True):
+        tasks = per_task(part)
+        rows.append({"model": model, "variant": variant,
+                     "power": power_for(tasks.passed.tolist(), tasks.n.tolist(), tests, alpha, seed)})
+    out = pd.DataFrame(rows, columns=["model", "variant", "power"])
+    order = {v: i for i, v in enumerate(variants(df))} if not df.empty else {}
+    return out.sort_values(["model", "variant"], key=lambda s: s.map(order) if s.name == "variant" else s,
+                           ignore_index=True)
 
 
 def side(df: pd.DataFrame, model: str, variant: str) -> pd.DataFrame:
     return df[(df.model == model) & (df.variant == variant)]
 
 
-def uplift(df: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
+def uplift(df: pd.DataFrame, seed: int = SEED, test: str = stats.DEFAULT_TEST) -> pd.DataFrame:
     """Skill uplift: every skill variant minus ``none`` of the same model, paired by task, overall (category
-    ``all``) and per category."""
+    ``all``) and per category: the pass rate (``result``), the rule-violation rate (``violations``) and the
+    score (``score``)."""
     rows = []
     for model in sorted(df.model.unique()):
         base = side(df, model, NONE)
@@ -187,10 +270,12 @@ def uplift(df: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
                 (cat, base[base.category == cat], cand[cand.category == cat])
                 for cat in sorted(set(base.category) & set(cand.category))]
             for category, b, c in scopes:
-                result = paired(b, c, seed)
+                result = paired(b, c, seed, test=test)
                 if result.n_tasks:
-                    rows.append({"model": model, "variant": variant, "category": category, "result": result})
-    return pd.DataFrame(rows, columns=["model", "variant", "category", "result"])
+                    rows.append({"model": model, "variant": variant, "category": category, "result": result,
+                                 "violations": paired(b, c, seed, test=test, outcome="violated"),
+                                 "score": paired(b, c, seed, test=test, outcome="score")})
+    return pd.DataFrame(rows, columns=["model", "variant", "category", "result", "violations", "score"])
 
 
 def rule_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -261,8 +346,11 @@ class RunAnalysis:
     uplift: pd.DataFrame
     rules: pd.DataFrame
     usage: pd.DataFrame
+    power: pd.DataFrame
+    test: str = stats.DEFAULT_TEST
 
 
-def analyze(records: Iterable[dict[str, Any]], seed: int = SEED) -> RunAnalysis:
+def analyze(records: Iterable[dict[str, Any]], seed: int = SEED, test: str = stats.DEFAULT_TEST) -> RunAnalysis:
     df = trials_frame(records)
-    return RunAnalysis(df, arm_summary(df, seed), uplift(df, seed), rule_table(df), usage_table(df))
+    return RunAnalysis(df, arm_summary(df, seed), uplift(df, seed, test), rule_table(df), usage_table(df),
+                       power_table(df, tuple(dict.fromkeys((test, "sign"))), seed=seed), test)

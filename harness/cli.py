@@ -19,9 +19,10 @@ from graders.errors import SetupError
 from harness.cli_reports import COMMANDS as REPORT_COMMANDS
 from harness.cli_reports import add_parsers as add_report_parsers
 from harness.errors import UserError
+from harness.stats import DEFAULT_TEST, TESTS
 
 SUBCOMMANDS = ("run", "tasks", "report", "check", "validate", "setup", "skill-check", "compare", "nightly", "baseline",
-               "worker", "grade")
+               "worker", "grade", "plan")
 
 DESCRIPTION = """\
 dbos-skill-eval: does the dbos-python agent skill make coding models write better DBOS code?
@@ -42,7 +43,8 @@ examples:
   python run_eval.py run --model replay:results/runs/nightly-1 --run-id regrade-1   # regrade, no API calls
   python run_eval.py run --run-id nightly-1            # run again after a crash: resumes, nothing repaid
   python run_eval.py tasks                             # list the benchmark
-  python run_eval.py report results/runs/nightly-1     # rebuild a run's report"""
+  python run_eval.py report results/runs/nightly-1     # rebuild a run's report
+  python run_eval.py plan --models anthropic/claude-sonnet-4-6 --arms none,inline --epochs 3 --mde 10"""
 
 
 class Parser(argparse.ArgumentParser):
@@ -115,6 +117,24 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--no-grading", action="store_true", help="generate only (no sandbox or Postgres here)")
     worker.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
     worker.add_argument("--tasks-dir", metavar="DIR", help=argparse.SUPPRESS)
+
+    plan = sub.add_parser("plan", help="before a run: its trial count, estimated cost and the smallest drop it "
+                                       "could detect (or what a requested one needs)")
+    plan.add_argument("--tasks", metavar="IDS", help="comma-separated task ids or globs (default: all)")
+    plan.add_argument("--models", metavar="IDS", help="comma-separated model ids, as --model of run (default: "
+                      "as run)")
+    plan.add_argument("--arms", metavar="ARMS", help="comma-separated arms: none, inline, tool (default: none,inline)")
+    plan.add_argument("--skill", action="append", dest="skills", metavar="PATH",
+                      help="skill version directory or git:REV:PATH, repeatable (default: skill/)")
+    plan.add_argument("--epochs", type=int, default=1, metavar="N", help="repetitions of each trial (default 1)")
+    plan.add_argument("--mde", type=float, metavar="PP", help="a drop in pass rate, in points, to detect: print the "
+                      "epochs and the tasks it needs")
+    plan.add_argument("--test", choices=TESTS, default=DEFAULT_TEST, help="the deciding paired test (default "
+                      "permutation)")
+    plan.add_argument("--alpha", type=float, default=0.05, metavar="P", help="significance level (default 0.05)")
+    plan.add_argument("--mode", choices=("agent", "single-shot"), default="agent")
+    plan.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
+    plan.add_argument("--tasks-dir", metavar="DIR", help=argparse.SUPPRESS)
 
     tasks = sub.add_parser("tasks", help="list the benchmark's tasks (validating them)")
     tasks.add_argument("--check", action="store_true", help="print every problem instead of the list")
@@ -210,6 +230,23 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         make_console(stderr=True).print(f"Interrupted; finished trials are saved. Resume with: python run_eval.py "
                                         f"run --run-id {config.run_id} (and the same flags)", soft_wrap=True)
         return 130
+
+
+def cmd_plan(args: argparse.Namespace, console: Console) -> int:
+    from harness.plan import build_plan_config, run_plan
+
+    if not 0 < args.alpha < 1:
+        raise UserError(f"--alpha {args.alpha}: must be between 0 and 1")
+    if args.mde is not None and not 0 < args.mde < 100:
+        raise UserError(f"--mde {args.mde:g}: must be between 0 and 100 percentage points")
+
+    def listed(value: str | None) -> list[str] | None:
+        return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+    config = build_plan_config(models=listed(args.models), arms=listed(args.arms), skills=args.skills,
+                               tasks=args.tasks, epochs=args.epochs, mode=args.mode, results_dir=args.results_dir,
+                               tasks_dir=args.tasks_dir)
+    return run_plan(config, console, test=args.test, alpha=args.alpha, mde_pp=args.mde)
 
 
 def cmd_worker(args: argparse.Namespace, console: Console) -> int:
@@ -336,4 +373,5 @@ def cmd_skill_check(args: argparse.Namespace, console: Console) -> int:
 
 COMMANDS = {"run": cmd_run, "tasks": cmd_tasks, "report": cmd_report, "check": cmd_check,
             "validate": cmd_validate, "skill-check": cmd_skill_check, "worker": cmd_worker, "grade": cmd_grade,
+            "plan": cmd_plan,
             **REPORT_COMMANDS}

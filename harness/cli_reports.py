@@ -1,7 +1,7 @@
 """The commands that decide: ``compare``, ``nightly`` and ``baseline`` (registered by ``harness.cli``).
 
-``compare`` exits 1 on a significant regression, ``nightly`` on a regression or infra errors; bad input is one
-line and exit 2, as everywhere.
+``compare`` exits 1 on a significant regression (a lower pass rate, or more rule violations), ``nightly`` on a
+regression or infra errors; bad input is one line and exit 2, as everywhere.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 
 from harness.errors import UserError
+from harness.stats import DEFAULT_TEST, TESTS
 
 COMPARE_EPILOG = """\
 examples:
@@ -20,7 +21,8 @@ examples:
   python run_eval.py compare RUN --arms inline:v1 inline:v2     # two skill versions within one run
   python run_eval.py compare RUN --arms none inline             # the skill's uplift in one run
 
-exit codes: 0 no significant regression; 1 significant regression; 2 bad input or incomparable runs"""
+exit codes: 0 no significant regression; 1 a significant regression of the pass rate or a significant rise in
+rule violations (each has its own verdict line); 2 bad input or incomparable runs"""
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -35,7 +37,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     comp.add_argument("--arm", metavar="ARM", help="only this arm, on both sides")
     comp.add_argument("--model", metavar="ID", help="only this model")
     comp.add_argument("--alpha", type=float, default=0.05, metavar="P",
-                      help="significance level of the sign test (default 0.05)")
+                      help="significance level of the deciding test (default 0.05)")
+    comp.add_argument("--test", choices=TESTS, default=DEFAULT_TEST,
+                      help="the paired test that decides (default permutation: sign flips of the per-task "
+                           "differences; sign: directions only; wilcoxon: signed ranks); all three are shown")
     comp.add_argument("--min-effect", type=float, default=0.0, metavar="PP",
                       help="a significant change must also be at least this many percentage points (default 0)")
     comp.add_argument("--force", action="store_true", help="compare runs graded against different dbos versions")
@@ -85,7 +90,7 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     base = compare.load_side(base_run, base_arm)
     cand = compare.load_side(cand_run, cand_arm)
     result = compare.compare(base, cand, alpha=args.alpha, min_effect=args.min_effect / 100, model=args.model,
-                             force=args.force)
+                             force=args.force, test=args.test)
     out = Path(args.out) if args.out else cand_run.root
     names = [base.label, cand.label] if cand_run.root == base_run.root else [base.label]
     md_path, html_path = compare.write(result, out, compare.file_stem(*names))

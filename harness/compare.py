@@ -19,10 +19,22 @@ from typing import Any
 
 import pandas as pd
 
-from harness import analysis, plots
-from harness.analysis import NONE, Paired
+from harness import analysis, plots, stats
+from harness.analysis import NONE, Paired, Power
 from harness.errors import UserError
-from harness.report import fmt_delta, fmt_p, fmt_pct, md_table, p_phrase
+from harness.report import (
+    FEWER,
+    MORE,
+    POWER_NOTE,
+    SAME,
+    fmt_delta,
+    fmt_p,
+    fmt_pct,
+    md_table,
+    p_phrase,
+    test_order,
+    violation_verdict,
+)
 from harness.report_html import page, table
 from harness.results import RunDir
 
@@ -46,7 +58,10 @@ class PairResult:
     cand_variant: str
     result: Paired
     verdict: str
-    evidence: dict[str, str]  # task -> what the candidate's failing trials show
+    evidence: dict[str, str]  # task -> what the failing trials of the side that did worse show
+    violations: Paired  # the rule-violation rate (trials with at least one violation), paired the same way
+    violation_verdict: str  # report.MORE (a regression too), report.FEWER or report.SAME
+    power: Power  # what a comparison of this size could detect
 
     @property
     def label(self) -> str:
@@ -63,15 +78,25 @@ class Comparison:
     alpha: float
     min_effect: float
     notes: list[str] = field(default_factory=list)
+    test: str = stats.DEFAULT_TEST
 
     @property
     def verdict(self) -> str:
+        """On the pass rate: regressed if any pair regressed, else improved if any improved."""
         verdicts = {p.verdict for p in self.pairs}
         return REGRESSED if REGRESSED in verdicts else IMPROVED if IMPROVED in verdicts else UNCHANGED
 
     @property
+    def violation_verdict(self) -> str:
+        """On the rule-violation rate: more violations if any pair has significantly more, else fewer if any has
+        fewer."""
+        verdicts = {p.violation_verdict for p in self.pairs}
+        return MORE if MORE in verdicts else FEWER if FEWER in verdicts else SAME
+
+    @property
     def regressed(self) -> bool:
-        return self.verdict == REGRESSED
+        """A lower pass rate or more rule violations: either fails ``compare`` and ``nightly`` (exit 1)."""
+        return self.verdict == REGRESSED or self.violation_verdict == MORE
 
     def tasks(self, direction: int) -> list[tuple[PairResult, Any]]:
         """(pair, task row) for tasks whose rate went down (-1) or up (+1)."""
@@ -84,7 +109,8 @@ class Comparison:
 
 
 def judge(result: Paired, alpha: float, min_effect: float) -> str:
-    """Significant (sign test p < alpha) and at least ``min_effect`` (a fraction) in mean per-task difference."""
+    """Significant (the deciding test's p < alpha) and at least ``min_effect`` (a fraction) in mean per-task
+    difference."""
     d = result.difference.value
     if result.n_tasks == 0 or math.isnan(d) or result.p_value >= alpha:
         return UNCHANGED
@@ -177,24 +203,35 @@ def pair_variants(base: Side, cand: Side, model: str) -> list[tuple[str, str]]:
 
 
 def evidence(cand: pd.DataFrame, base: pd.DataFrame, task: str) -> str:
-    """What the candidate's failing trials of a task show: reasons, failing tests, rules new against baseline."""
-    failing = cand[(cand.task_id == task) & cand.graded & ~cand.passed]
+    """What the failing trials of a task show on the side that did worse: for a regression the candidate's
+    (reasons, failing tests, violations new against the baseline); for an improvement the baseline's (what the
+    candidate no longer does wrong: its reasons, failing tests, and violations the candidate dropped)."""
+    rate = {name: part[(part.task_id == task) & part.graded].passed.mean() for name, part in
+            (("base", base), ("cand", cand))}
+    worse, other, label = (cand, base, "new violations") if rate["cand"] <= rate["base"] else \
+        (base, cand, "fixed violations")
+    failing = worse[(worse.task_id == task) & worse.graded & ~worse.passed]
     if failing.empty:
         return ""
     reasons = Counter(failing.reason.replace("", "failed"))
     tests = Counter(t for ts in failing.failing for t in ts)
-    base_rules = {r for rs in base[base.task_id == task].rules for r in rs}
-    new_rules = sorted({r for rs in failing.rules for r in rs} - base_rules)
-    parts = [", ".join(f"{reason} x{n}" for reason, n in reasons.most_common())]
+    other_rules = {r for rs in other[other.task_id == task].rules for r in rs}
+    changed = sorted({r for rs in failing.rules for r in rs} - other_rules)
+    prefix = "" if worse is cand else "baseline: "
+    parts = [prefix + ", ".join(f"{reason} x{n}" for reason, n in reasons.most_common())]
     if tests:
         parts.append("failing: " + ", ".join(t for t, _ in tests.most_common(3)))
-    if new_rules:
-        parts.append("new violations: " + ", ".join(new_rules))
+    if changed:
+        parts.append(f"{label}: " + ", ".join(changed))
     return "; ".join(parts)
 
 
 def compare(base: Side, cand: Side, *, alpha: float = 0.05, min_effect: float = 0.0, model: str | None = None,
-            force: bool = False, seed: int = analysis.SEED) -> Comparison:
+            force: bool = False, seed: int = analysis.SEED, test: str = stats.DEFAULT_TEST) -> Comparison:
+    """Pair every model x arm the two sides share, decide each with ``test`` (one of ``stats.TESTS``) on the
+    pass rate and on the rule-violation rate, and say what a comparison of this size could detect."""
+    if test not in stats.TESTS:
+        raise UserError(f"test {test!r}: unknown (known: {', '.join(stats.TESTS)})")
     refuse, notes, changed = incompatibilities(base, cand, force)
     if refuse:
         raise UserError(f"cannot compare {base.label} with {cand.label}: " + "; ".join(refuse))
@@ -209,19 +246,25 @@ def compare(base: Side, cand: Side, *, alpha: float = 0.05, min_effect: float = 
             b = analysis.side(base.trials, m, vb)
             c = analysis.side(cand.trials, m, vc)
             b, c = b[~b.task_id.isin(changed)], c[~c.task_id.isin(changed)]
-            result = analysis.paired(b, c, seed)
+            result = analysis.paired(b, c, seed, test=test)
             if result.n_tasks == 0:
                 continue
             moved = result.tasks[result.tasks["diff"].abs() > 1e-12].task_id
+            violations = analysis.paired(b, c, seed, test=test, outcome="violated")
+            shared = result.tasks
+            epochs = int(min(shared.base_n.min(), shared.cand_n.min()))
+            power = analysis.power_for(shared.base_passed.tolist(), shared.base_n.tolist(),
+                                       tuple(dict.fromkeys((test, "sign"))), alpha, seed, epochs=epochs)
             pairs.append(PairResult(m, vb, vc, result, judge(result, alpha, min_effect),
-                                    {t: evidence(c, b, t) for t in moved}))
+                                    {t: evidence(c, b, t) for t in moved}, violations,
+                                    violation_verdict(violations, alpha, min_effect), power))
             hb, hc = _skill_hash(b), _skill_hash(c)
             if hb != hc and vb != NONE:
                 notes.append(f"{m} {vc}: skill version {hb[:8] if hb else '-'} -> {hc[:8] if hc else '-'}")
     if not pairs:
         raise UserError(f"cannot compare {base.label} with {cand.label}: no model and arm graded the same tasks in "
                         "both")
-    return Comparison(base.label, cand.label, pairs, alpha, min_effect, notes)
+    return Comparison(base.label, cand.label, pairs, alpha, min_effect, notes, test)
 
 
 def _skill_hash(df: pd.DataFrame) -> str | None:
@@ -235,8 +278,28 @@ def verdict_line(c: Comparison) -> str:
     effect = f", at least {c.min_effect * 100:g} pp" if c.min_effect else ""
     worst = [p for p in c.pairs if p.verdict == c.verdict] if c.verdict != UNCHANGED else []
     detail = "; ".join(f"{p.label} {_fmt_delta(p.result)} (p {p_phrase(p.result.p_value)})" for p in worst)
-    return (f"Verdict: **{c.verdict}** ({c.candidate} vs {c.baseline}, sign test at alpha {c.alpha:g}{effect})"
-            + (f": {detail}" if detail else ""))
+    return (f"Verdict: **{c.verdict}** ({c.candidate} vs {c.baseline}, pass rate, {c.test} test at alpha "
+            f"{c.alpha:g}{effect})" + (f": {detail}" if detail else ""))
+
+
+def violations_line(c: Comparison) -> str:
+    """The rule-violation verdict: more violations is a regression of its own (exit 1), fewer an improvement."""
+    effect = f", at least {c.min_effect * 100:g} pp" if c.min_effect else ""
+    worst = [p for p in c.pairs if p.violation_verdict == c.violation_verdict] if c.violation_verdict != SAME else []
+    detail = "; ".join(f"{p.label} {fmt_pct(p.violations.baseline_rate)} -> {fmt_pct(p.violations.candidate_rate)} "
+                       f"of trials (p {p_phrase(p.violations.p_value)})" for p in worst)
+    word = "regressed: more violations" if c.violation_verdict == MORE else c.violation_verdict
+    return (f"Violations verdict: **{word}** (share of trials with a rule violation, {c.test} test at alpha "
+            f"{c.alpha:g}{effect})" + (f": {detail}" if detail else ""))
+
+
+def power_line(pair: PairResult) -> str:
+    return f"- **{pair.label}**: {pair.power.sentence(pair.result.test).replace('this run', 'this comparison')}"
+
+
+def _mde(power: Power, test: str) -> str:
+    points = power.points(test)
+    return "none detectable" if points == "none" else f"{points} pp"
 
 
 def _fmt_delta(result: Paired) -> str:
@@ -244,12 +307,29 @@ def _fmt_delta(result: Paired) -> str:
 
 
 def pairs_table(c: Comparison) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "model": p.model, "arm": p.base_variant if p.base_variant == p.cand_variant else
-        f"{p.base_variant} -> {p.cand_variant}", "tasks": p.result.n_tasks, "baseline": fmt_pct(p.result.baseline_rate),
-        "candidate": fmt_pct(p.result.candidate_rate), "difference [95% CI]": _fmt_delta(p.result),
-        "better": p.result.improved, "worse": p.result.worsened, "same": p.result.ties,
-        "sign test p": fmt_p(p.result.p_value), "verdict": p.verdict} for p in c.pairs])
+    rows = []
+    for p in c.pairs:
+        row = {"model": p.model, "arm": p.base_variant if p.base_variant == p.cand_variant else
+               f"{p.base_variant} -> {p.cand_variant}", "tasks": p.result.n_tasks,
+               "baseline": fmt_pct(p.result.baseline_rate), "candidate": fmt_pct(p.result.candidate_rate),
+               "difference [95% CI]": _fmt_delta(p.result), "better": p.result.improved,
+               "worse": p.result.worsened, "same": p.result.ties}
+        row.update({f"{t} p": fmt_p(p.result.p_values[t]) for t in test_order(p.result.test)})
+        row.update({"verdict": p.verdict, "MDE (80% power)": _mde(p.power, p.result.test)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def violations_table(c: Comparison) -> pd.DataFrame:
+    rows = []
+    for p in c.pairs:
+        v = p.violations
+        row = {"model · arm": p.label, "baseline": fmt_pct(v.baseline_rate), "candidate": fmt_pct(v.candidate_rate),
+               "change [95% CI]": fmt_delta(v.difference), "tasks more": v.improved, "tasks fewer": v.worsened}
+        row.update({f"{t} p": fmt_p(v.p_values[t]) for t in test_order(v.test)})
+        row["verdict"] = p.violation_verdict
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def moved_table(c: Comparison, direction: int) -> pd.DataFrame:
@@ -261,14 +341,21 @@ def moved_table(c: Comparison, direction: int) -> pd.DataFrame:
 
 
 def markdown(c: Comparison, level: int = 1) -> str:
-    """The comparison as Markdown; ``level`` 2 nests it under another report (without repeating the verdict)."""
+    """The comparison as Markdown; ``level`` 2 nests it under another report (without repeating the verdicts)."""
     head = [f"{'#' * level} Compare `{c.candidate}` against `{c.baseline}`", ""]
-    head += [verdict_line(c), ""] if level == 1 else []
+    head += [verdict_line(c), "", violations_line(c), ""] if level == 1 else []
     sub = "#" * (level + 1)
     lines = [*head,
              "Per model and arm: per-task pass rates (mean over epochs) paired on the shared tasks; the interval is a "
-             "bootstrap over tasks, the p-value the exact sign test on the tasks that changed.", "",
-             md_table(pairs_table(c)), ""]
+             f"bootstrap over tasks; p-values of three paired tests on the per-task differences, the {c.test} test "
+             "decides (the sign test counts only directions, the permutation test weighs sizes, Wilcoxon ranks).",
+             "", md_table(pairs_table(c)), "",
+             f"{sub} Rule violations", "",
+             "Share of graded trials with at least one rule violation, paired by task the same way; significantly "
+             "more violations is a regression too.", "", md_table(violations_table(c)), "",
+             f"{sub} Power", "", *[power_line(p) for p in c.pairs], "",
+             POWER_NOTE.replace("a future run against this one", "two runs of this size") + " Here: from the "
+             "baseline's per-task rates on the shared tasks.", ""]
     regressed, improved = moved_table(c, -1), moved_table(c, +1)
     lines += [f"{sub} Tasks that regressed ({len(regressed)})", "", md_table(regressed), "",
               f"{sub} Tasks that improved ({len(improved)})", "", md_table(improved), ""]
@@ -280,13 +367,17 @@ def markdown(c: Comparison, level: int = 1) -> str:
 def html(c: Comparison, extra: list[str] | None = None) -> str:
     cls = {REGRESSED: "regressed", IMPROVED: "improved"}.get(c.verdict, "unchanged")
     verdict = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", escape(verdict_line(c)))
+    vcls = {MORE: "regressed", FEWER: "improved"}.get(c.violation_verdict, "unchanged")
+    vverdict = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", escape(violations_line(c)))
     rows = [plots.Interval(p.label, p.result.difference.value, p.result.difference.lo, p.result.difference.hi,
                            plots.PALETTE[3] if p.verdict == REGRESSED else plots.PALETTE[2] if p.verdict == IMPROVED
                            else "#777") for p in c.pairs]
     body = [f"<h1>Compare <code>{escape(c.candidate)}</code> against <code>{escape(c.baseline)}</code></h1>",
-            f"<p class='verdict {cls}'>{verdict}</p>",
+            f"<p class='verdict {cls}'>{verdict}</p>", f"<p class='verdict {vcls}'>{vverdict}</p>",
             plots.interval_plot(rows, title="Candidate minus baseline, paired by task", lo=-1, hi=1, zero=0),
-            table(pairs_table(c))]
+            table(pairs_table(c)), "<h2>Rule violations</h2>", table(violations_table(c)),
+            "<h2>Power</h2><ul>" + "".join(f"<li>{escape(power_line(p)[2:].replace('**', ''))}</li>"
+                                            for p in c.pairs) + "</ul>"]
     for pair in c.pairs:
         moved = pair.result.tasks.sort_values("diff")
         if len(moved):

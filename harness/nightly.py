@@ -1,8 +1,9 @@
 """``python run_eval.py nightly --config eval.toml``: run the configured matrix, compare it with the latest
 accepted baseline, write both reports, record one history row per model x arm, and render the trend.
 
-Exit codes: 0 no significant regression; 1 a significant regression against the baseline, or infra errors
-(when ``fail_on_infra_errors``); 2 bad configuration, a budget the matrix would exceed, or a baseline the run
+Exit codes: 0 no significant regression; 1 a significant regression against the baseline (a lower pass rate
+or more rule violations, decided by ``[compare] test``), or infra errors (when ``fail_on_infra_errors``);
+2 bad configuration, a budget the matrix would exceed, or a baseline the run
 cannot be compared with (the message says what differs).
 """
 
@@ -21,11 +22,12 @@ from harness import analysis, baseline, compare, history
 from harness.errors import UserError
 from harness.report_html import page
 from harness.results import RunDir
+from harness.stats import DEFAULT_TEST, TESTS
 
 SECTIONS = {
     "nightly": {"run_id_prefix", "models", "skills", "arms", "tasks", "epochs", "sandbox", "slots", "pg_url"},
     "budget": {"max_trials", "max_cost_usd"},
-    "compare": {"alpha", "min_effect_pp", "fail_on_infra_errors"},
+    "compare": {"alpha", "min_effect_pp", "fail_on_infra_errors", "test"},
 }
 
 
@@ -46,6 +48,7 @@ class NightlyConfig:
     alpha: float = 0.05
     min_effect: float = 0.0  # a fraction
     fail_on_infra_errors: bool = True
+    test: str = DEFAULT_TEST  # the paired test that decides (harness.stats.TESTS)
 
 
 def _typed(where: str, value: Any, kind: type | tuple[type, ...], what: str) -> Any:
@@ -88,6 +91,9 @@ def load_config(path: Path) -> NightlyConfig:
     alpha = float(_typed(f"{path}: [compare] alpha", comp.get("alpha", 0.05), (int, float), "a number"))
     if not 0 < alpha < 1:
         raise UserError(f"{path}: [compare] alpha: must be between 0 and 1 (got {alpha})")
+    test = _typed(f"{path}: [compare] test", comp.get("test", DEFAULT_TEST), str, "a string")
+    if test not in TESTS:
+        raise UserError(f"{path}: [compare] test: must be one of {', '.join(TESTS)} (got {test!r})")
     max_trials = budget.get("max_trials")
     if max_trials is not None and _typed(f"{path}: [budget] max_trials", max_trials, int, "a whole number") < 1:
         raise UserError(f"{path}: [budget] max_trials: must be at least 1")
@@ -108,7 +114,7 @@ def load_config(path: Path) -> NightlyConfig:
         alpha=alpha, min_effect=float(_typed(f"{path}: [compare] min_effect_pp", comp.get("min_effect_pp", 0),
                                              (int, float), "a number")) / 100,
         fail_on_infra_errors=_typed(f"{path}: [compare] fail_on_infra_errors", comp.get("fail_on_infra_errors", True),
-                                    bool, "true or false"))
+                                    bool, "true or false"), test=test)
 
 
 def check_budget(cfg: NightlyConfig, n_trials: int, models: list[str], base: RunDir | None) -> str | None:
@@ -153,7 +159,7 @@ def run_nightly(config_path: Path, console: Console, *, run_id: str | None = Non
     code = run_evaluation(config, console)
     run = RunDir(results, config.run_id)
     records, manifest = run.records(), run.read_manifest()
-    result = analysis.analyze(records)
+    result = analysis.analyze(records, test=cfg.test)
     comparison, problem = None, None
     if base is None:
         problem = (f"no accepted baseline yet: if this run is good, accept it with `python run_eval.py baseline "
@@ -163,15 +169,17 @@ def run_nightly(config_path: Path, console: Console, *, run_id: str | None = Non
     else:
         try:
             comparison = compare.compare(compare.load_side(base), compare.load_side(run), alpha=cfg.alpha,
-                                         min_effect=cfg.min_effect)
+                                         min_effect=cfg.min_effect, test=cfg.test)
         except UserError as exc:
             problem = f"not compared with the baseline: {exc}"
-    verdicts = {(p.model, p.cand_variant): p.verdict for p in comparison.pairs} if comparison else {}
+    verdicts = {(p.model, p.cand_variant): (p.verdict, p.violation_verdict) for p in comparison.pairs} \
+        if comparison else {}
     history.record(results, history.rows_for(config.run_id, manifest, result, time.strftime("%Y-%m-%dT%H:%M:%S"),
                                              base.run_id if base else None, verdicts))
     trend_md, trend_html = history.write_trend(results)
-    paths = write_nightly(run, comparison, problem, results)
-    summary = compare.verdict_line(comparison).replace("**", "") if comparison else problem
+    paths = write_nightly(run, comparison, problem, results, result)
+    summary = (compare.verdict_line(comparison) + "\n" + compare.violations_line(comparison)).replace("**", "") \
+        if comparison else problem
     console.print(summary, soft_wrap=True, highlight=False)
     console.print(f"Nightly summary: {paths[0]} (HTML {paths[1]}); run report: {run.root / 'report.html'}; "
                   f"trend: {trend_html}", soft_wrap=True)
@@ -185,15 +193,16 @@ def run_nightly(config_path: Path, console: Console, *, run_id: str | None = Non
 
 
 def write_nightly(run: RunDir, comparison: compare.Comparison | None, problem: str | None,
-                  results: Path) -> tuple[Path, Path]:
+                  results: Path, result: analysis.RunAnalysis | None = None) -> tuple[Path, Path]:
     """nightly.md (for a CI step summary) and nightly.html in the run folder: the verdict against the baseline,
     the run's uplift, the comparison and the trend; plus compare-<baseline>.md/html when compared."""
     from harness.report import headline
 
-    result = analysis.analyze(run.records())
+    result = result or analysis.analyze(run.records(), test=comparison.test if comparison else DEFAULT_TEST)
     df = history.load(results)
-    lines = [f"# Nightly `{run.run_id}`", "",
-             compare.verdict_line(comparison) if comparison else f"Not compared: {problem}", "",
+    verdicts = [compare.verdict_line(comparison), "", compare.violations_line(comparison)] if comparison else \
+        [f"Not compared: {problem}"]
+    lines = [f"# Nightly `{run.run_id}`", "", *verdicts, "",
              "## Does the skill still help? (this run: arm minus none, paired by task)", ""]
     lines += headline(result.uplift) or ["No skill arm with a `none` baseline in this run."]
     lines += ["", f"Full run report: `{run.root / 'report.md'}` / `report.html`.", ""]

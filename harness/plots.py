@@ -33,6 +33,18 @@ def _pct(x: float, signed: bool = False) -> str:
     return f"{x * 100:+.0f}%" if signed else f"{x * 100:.0f}%"
 
 
+CHAR_W = 7.2  # upper bound of a 12px system-ui character's width (digits and lower case), for label room
+PLOT_W = 420  # the drawing area right of the labels
+
+
+def fit_labels(labels: Sequence[str], label_width: int | None, width: int) -> tuple[int, int]:
+    """(label width, total width) so that the longest label fits left of the axis (long model names were
+    clipped at the left edge): at least ``label_width``, and the plot area keeps ``PLOT_W``."""
+    need = int(max((len(label) for label in labels), default=0) * CHAR_W) + 16
+    lw = max(label_width or 120, need)
+    return lw, max(width, lw + PLOT_W)
+
+
 def _svg(width: int, height: int, body: list[str], title: str) -> str:
     return (f'<svg class="plot" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" {FONT}>'
@@ -51,8 +63,9 @@ def _axis(x0: float, x1: float, top: int, bottom: int, lo: float, hi: float, sig
 
 
 def interval_plot(rows: Sequence[Interval], *, title: str, lo: float = 0.0, hi: float = 1.0,
-                  zero: float | None = None, width: int = 640, label_width: int = 220) -> str:
+                  zero: float | None = None, width: int = 640, label_width: int | None = None) -> str:
     """A dot per row with its interval as whiskers (pass rates on 0..1, differences on -1..1 with ``zero``)."""
+    label_width, width = fit_labels([r.label for r in rows], label_width, width)
     row_h, top = 24, 8
     height = top + row_h * max(len(rows), 1) + 26
     x0, x1 = label_width, width - 28
@@ -85,8 +98,9 @@ def interval_plot(rows: Sequence[Interval], *, title: str, lo: float = 0.0, hi: 
 
 
 def grouped_bars(groups: Sequence[tuple[str, Sequence[tuple[str, float]]]], *, title: str,
-                 colors: dict[str, str], width: int = 640, label_width: int = 220) -> str:
+                 colors: dict[str, str], width: int = 640, label_width: int | None = None) -> str:
     """Horizontal bars on 0..1, one group per label (e.g. a rule) and one bar per series (e.g. an arm)."""
+    label_width, width = fit_labels([label for label, _ in groups], label_width, width)
     bar_h = 10
     heights = [max(len(bars), 1) * bar_h + 8 for _, bars in groups]
     height = 8 + sum(heights) + 26 + 18
@@ -157,8 +171,9 @@ def line_plot(x_labels: Sequence[str], series: dict[str, Sequence[tuple[float, f
 
 
 def dumbbell_plot(rows: Sequence[tuple[str, float, float]], *, title: str, names: tuple[str, str],
-                  width: int = 640, label_width: int = 220) -> str:
+                  width: int = 640, label_width: int | None = None) -> str:
     """Per row a baseline dot and a candidate dot joined by a line (red when the candidate is lower)."""
+    label_width, width = fit_labels([label for label, _, _ in rows], label_width, width)
     row_h, top = 22, 8
     height = top + row_h * max(len(rows), 1) + 44
     x0, x1 = label_width, width - 28

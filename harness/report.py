@@ -16,7 +16,7 @@ from rich.table import Table
 
 from harness import analysis
 from harness.analysis import NONE, Paired
-from harness.stats import Estimate, pass_rate
+from harness.stats import TESTS, Estimate, pass_rate
 
 ALPHA = 0.05  # the level at which a report calls a difference "significant"
 
@@ -54,14 +54,43 @@ def fmt_pct(x: float | None) -> str:
     return f"{x:.0%}"
 
 
+def test_order(decision: str) -> list[str]:
+    """Every paired test, the deciding one first."""
+    return [decision] + [t for t in TESTS if t != decision]
+
+
+def fmt_tests(result: Paired) -> str:
+    """``permutation p = 0.016 (decides); sign p = 0.031; wilcoxon p = 0.016``."""
+    return "; ".join(f"{t} p {p_phrase(result.p_values[t])}" + (" (decides)" if t == result.test else "")
+                     for t in test_order(result.test))
+
+
 def describe_paired(result: Paired, base: str, cand: str, alpha: float = ALPHA) -> str:
-    """One sentence: the paired difference, how many tasks moved each way, and whether it is significant."""
-    sig = result.p_value < alpha
-    word = "significant" if sig else "not significant"
+    """One sentence: the paired difference, how many tasks moved each way, and whether it is significant by the
+    deciding test (the other tests' p-values beside it)."""
+    word = "significant" if result.p_value < alpha else "not significant"
     return (f"{cand} vs {base}: {fmt_delta(result.difference)} over {result.n_tasks} task(s) "
             f"({fmt_pct(result.baseline_rate)} -> {fmt_pct(result.candidate_rate)}); {result.improved} better, "
-            f"{result.worsened} worse, {result.ties} unchanged; sign test p {p_phrase(result.p_value)} "
-            f"({word} at {alpha:g})")
+            f"{result.worsened} worse, {result.ties} unchanged; {result.test} test p {p_phrase(result.p_value)} "
+            f"({word} at {alpha:g}; sign test p {p_phrase(result.p_values['sign'])})")
+
+
+FEWER, MORE, SAME = "fewer violations", "more violations", "no detectable change"
+
+
+def violation_verdict(result: Paired, alpha: float = ALPHA, min_effect: float = 0.0) -> str:
+    """More violations is a regression: significant by the deciding test and at least ``min_effect``."""
+    d = result.difference.value
+    if result.n_tasks == 0 or math.isnan(d) or result.p_value >= alpha or abs(d) < min_effect or d == 0:
+        return SAME
+    return MORE if d > 0 else FEWER
+
+
+def describe_violations(result: Paired, base: str, cand: str, alpha: float = ALPHA) -> str:
+    """One sentence on the rule-violation rate (trials with at least one violation), paired by task."""
+    return (f"rule violations {cand} vs {base}: {fmt_pct(result.baseline_rate)} -> {fmt_pct(result.candidate_rate)} "
+            f"of trials ({fmt_delta(result.difference)}); {result.worsened} task(s) fewer, {result.improved} more; "
+            f"{result.test} test p {p_phrase(result.p_value)}: {violation_verdict(result, alpha)}")
 
 
 def md_table(df: pd.DataFrame) -> str:
@@ -133,9 +162,37 @@ def uplift_table(uplift: pd.DataFrame, per_category: bool) -> pd.DataFrame:
             row["category"] = u.category
         row.update({"tasks": r.n_tasks, "none": fmt_pct(r.baseline_rate), "with skill": fmt_pct(r.candidate_rate),
                     "uplift [95% CI]": fmt_delta(r.difference), "better": r.improved, "worse": r.worsened,
-                    "same": r.ties, "sign test p": fmt_p(r.p_value)})
+                    "same": r.ties})
+        row.update({f"{t} p": fmt_p(r.p_values[t]) for t in test_order(r.test)})
+        score: Paired = u.score
+        row.update({"score change": fmt_delta(score.difference), f"score {score.test} p": fmt_p(score.p_value)})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def violations_table(uplift: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
+    """Per model x skill arm: the share of trials with at least one rule violation without and with the skill,
+    paired by task, every test's p-value and the verdict (more violations is a regression)."""
+    rows = []
+    for u in uplift[uplift.category == "all"].itertuples():
+        v: Paired = u.violations
+        row = {"model": u.model, "arm": u.variant, "tasks": v.n_tasks, "none": fmt_pct(v.baseline_rate),
+               "with skill": fmt_pct(v.candidate_rate), "change [95% CI]": fmt_delta(v.difference),
+               "tasks fewer": v.worsened, "tasks more": v.improved}
+        row.update({f"{t} p": fmt_p(v.p_values[t]) for t in test_order(v.test)})
+        row["verdict"] = violation_verdict(v, alpha)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def power_lines(power: pd.DataFrame, test: str) -> list[str]:
+    return [f"- **{p.model} · {p.variant}**: {p.power.sentence(test)}" for p in power.itertuples()]
+
+
+POWER_NOTE = ("Minimum detectable effect: the smallest drop in mean per-task pass rate that a comparison of a "
+              "future run against this one (same tasks and epochs) would call significant at 0.05 in 80% of "
+              "simulated runs, starting from each task's observed rate (shrunk by half a trial: a task that "
+              "always passed may still fail). Tasks, not epochs, are the unit of evidence.")
 
 
 def rule_verdict(delta: float | None, p: float | None, alpha: float = ALPHA) -> str:
@@ -193,34 +250,80 @@ def matrix_table(df: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index().rename(columns={"task_id": "task"})
 
 
+def skill_use(variant: str, read: int, trials: int) -> str:
+    """How the skill reached the model: ``inline`` (in the system prompt), ``-`` (no skill), or how many trials
+    of an on-demand arm opened it."""
+    arm = variant.split(":", 1)[0]
+    return "-" if arm == NONE else "inline (system prompt)" if arm == "inline" else f"{read}/{trials}"
+
+
 def usage_md(usage: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame([{
         "model": u.model, "arm": u.variant, "trials": u.trials, "input tokens": u.input_tokens,
         "output tokens": u.output_tokens, "tokens/trial": round(u.tokens_per_trial), "cost $": round(u.cost_usd, 4),
         "$/trial": round(u.cost_per_trial, 4), "generation s (mean)": round(u.generation_s, 1),
-        "grading s (mean)": round(u.grading_s, 1), "read the skill": f"{u.read_skill}/{u.trials}",
+        "grading s (mean)": round(u.grading_s, 1), "read the skill": skill_use(u.variant, u.read_skill, u.trials),
     } for u in usage.itertuples()])
 
 
-def failed_trials_table(df: pd.DataFrame, limit: int = 200) -> tuple[pd.DataFrame, int]:
+def failing_tests(failing: tuple[str, ...], log: str | None, shown: int = 3) -> str:
+    """The failing tests of a trial, real failures first: pytest's ``FAILED`` lines in the hidden-test log
+    before its ``ERROR`` lines (setup errors) and skipped tests, then "+N more"."""
+    def named(prefix: str) -> set[str]:
+        return {line[len(prefix):].split(" - ", 1)[0].rsplit("::", 1)[-1].strip()
+                for line in (log or "").splitlines() if line.startswith(prefix)}
+
+    failed, errored = named("FAILED "), named("ERROR ")
+
+    def rank(name: str) -> int:
+        bare = name.rsplit("::", 1)[-1]
+        return 3 if name.endswith("(skipped)") else 0 if bare in failed else 2 if bare in errored else 1
+
+    ordered = sorted(failing, key=rank)  # stable: pytest's order within a rank
+    more = len(ordered) - shown
+    return ", ".join(ordered[:shown]) + (f" +{more} more" if more > 0 else "")
+
+
+def hidden_test_log(run_root: Path | None, record: dict[str, Any]) -> str | None:
+    """The hidden-test output of a trial (its last grading attempt), when the run folder has it."""
+    if run_root is None:
+        return None
+    check = next((c for c in record.get("checks") or [] if c.get("name") == "hidden_tests"), None)
+    if not check or not check.get("log"):
+        return None
+    attempts = record.get("attempts") or 1
+    logs = run_root / "trials" / record["trial_id"] / ("logs" if attempts <= 1 else f"logs.attempt{attempts}")
+    try:
+        return (logs / check["log"]).read_text(errors="replace")
+    except OSError:
+        return None
+
+
+def failed_trials_table(df: pd.DataFrame, limit: int = 200, records: list[dict[str, Any]] | None = None,
+                        run_root: Path | None = None) -> tuple[pd.DataFrame, int]:
     bad = analysis.graded(df)
     bad = bad[~bad.passed].sort_values(["task_id", "model", "variant", "epoch"])
+    by_id = {r["trial_id"]: r for r in records or []}
     rows = [{"trial": b.trial_id, "status": b.status, "reason": b.reason,
              "tests": f"{b.tests_passed}/{b.tests_total}" if b.tests_total else "-",
-             "durable": "no" if b.not_durable else "-", "failing tests": ", ".join(b.failing[:3]),
+             "durable": "no" if b.not_durable else "-",
+             "failing tests": failing_tests(b.failing, hidden_test_log(run_root, by_id[b.trial_id])
+                                            if b.trial_id in by_id else None),
              "rules": ", ".join(b.rules)} for b in bad.head(limit).itertuples()]
     return pd.DataFrame(rows), len(bad)
 
 
 def headline(uplift: pd.DataFrame, alpha: float = ALPHA) -> list[str]:
+    """Per model and skill arm: the pass-rate uplift, and beside it the rule-violation change with its verdict."""
     lines = []
     for u in uplift[uplift.category == "all"].itertuples():
         lines.append(f"- **{u.model}**: " + describe_paired(u.result, NONE, u.variant, alpha))
+        lines.append(f"  - {describe_violations(u.violations, NONE, u.variant, alpha)}")
     return lines
 
 
 def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]],
-             result: analysis.RunAnalysis | None = None) -> str:
+             result: analysis.RunAnalysis | None = None, run_root: Path | None = None) -> str:
     result = result or analysis.analyze(records)
     df = result.trials
     lines = [f"# dbos-skill-eval run `{run_id}`", "",
@@ -233,16 +336,22 @@ def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]
     infra = df[df.status == "infra_error"]
     if not uplift.empty:
         lines += ["## Skill uplift", ""] + headline(uplift) + [""]
+    lines += ["## Power", "", *power_lines(result.power, result.test), "", POWER_NOTE, ""]
     lines += ["## Pass rate per model and arm", "",
               "95% intervals: Wilson when every task ran once; otherwise a bootstrap over tasks (epochs of one task "
               "are not independent). Infra errors are excluded from every denominator; model errors count as "
               "failures.", "", md_table(rates_table(arms)), ""]
     if not uplift.empty:
         lines += ["## Skill uplift (arm minus none, paired by task)", "",
-                  "Per task: pass rate with the skill minus without (mean over epochs); the interval is a bootstrap "
-                  "over tasks (optimistic under ~10 tasks); the p-value is the exact sign test on the tasks that "
-                  "changed (McNemar with one epoch).", "", md_table(uplift_table(uplift, False)), "",
-                  "### Per category", "", md_table(uplift_table(uplift, True)), ""]
+                  f"Per task: pass rate with the skill minus without (mean over epochs); the interval is a bootstrap "
+                  f"over tasks (optimistic under ~10 tasks). p-values of three paired tests on the per-task "
+                  f"differences: the {result.test} test decides; the permutation test uses the size of each "
+                  f"change, the sign test only its direction (McNemar with one epoch), Wilcoxon its rank. Score: "
+                  f"the same pairing on the trial score (0-1).", "", md_table(uplift_table(uplift, False)), "",
+                  "### Rule violations with and without the skill", "",
+                  "Share of graded trials with at least one rule violation, paired by task like the pass rate; more "
+                  "violations with the skill is a regression of its own.", "", md_table(violations_table(uplift)),
+                  "", "### Per category", "", md_table(uplift_table(uplift, True)), ""]
     lines += ["## Rule violations", "",
               "Share of graded trials with at least one violation of the rule, per arm; for skill arms the change "
               "against none, the tasks where it is violated less / more often, and the sign test.", "",
@@ -253,7 +362,7 @@ def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]
     from harness.cost_report import cost_and_skill_section  # real models: cost, paid, skill activation
 
     lines += cost_and_skill_section(records)
-    failed, n_failed = failed_trials_table(df)
+    failed, n_failed = failed_trials_table(df, records=records, run_root=run_root)
     if n_failed:
         more = f" (first {len(failed)} of {n_failed})" if n_failed > len(failed) else ""
         lines += [f"## Failed trials{more}", "", md_table(failed), ""]
@@ -270,7 +379,7 @@ def write_report(run_root: Path, run_id: str, manifest: dict[str, Any], records:
 
     result = analysis.analyze(records)
     path = run_root / "report.md"
-    path.write_text(markdown(run_id, manifest, records, result))
+    path.write_text(markdown(run_id, manifest, records, result, run_root))
     write_html(run_root, run_id, manifest, records, result)
     write_junit(run_root / "junit.xml", run_id, records)
     return path

@@ -17,6 +17,7 @@ import pandas as pd
 from harness import analysis, plots
 from harness.analysis import NONE
 from harness.report import (
+    POWER_NOTE,
     failed_trials_table,
     failures_table,
     headline,
@@ -24,6 +25,8 @@ from harness.report import (
     rules_pivot,
     uplift_table,
     usage_md,
+    violation_verdict,
+    violations_table,
 )
 
 LIMITS = {"diff": 12_000, "log": 6_000, "transcript": 10_000, "prompt": 8_000}
@@ -129,6 +132,17 @@ def uplift_plot(uplift: pd.DataFrame, per_category: bool) -> str:
     return plots.interval_plot(rows, title="Skill uplift: arm minus none, paired by task", lo=-1, hi=1, zero=0)
 
 
+def violations_plot(uplift: pd.DataFrame) -> str:
+    """The change in the share of trials with a rule violation, skill arm minus none (red: more violations)."""
+    rows = []
+    for u in uplift[uplift.category == "all"].itertuples():
+        d = u.violations.difference
+        verdict = violation_verdict(u.violations)
+        color = plots.PALETTE[3] if d.value > 0 else (plots.PALETTE[2] if d.value < 0 else "#999")
+        rows.append(plots.Interval(f"{u.model} · {u.variant}", d.value, d.lo, d.hi, color, f"({verdict})"))
+    return plots.interval_plot(rows, title="Rule-violation rate: arm minus none, paired by task", lo=-1, hi=1, zero=0)
+
+
 def rules_plot(rules: pd.DataFrame) -> str:
     models = rules.model.nunique()
     order = sorted(rules.variant.unique(), key=lambda v: (v != NONE, v))
@@ -164,8 +178,12 @@ def html_report(run_id: str, manifest: dict[str, Any], records: list[dict[str, A
         return page(f"run {run_id}", body + ["<p>No trials recorded.</p>"])
     arms, uplift, rules = result.arms, result.uplift, result.rules
     if not uplift.empty:
-        items = "".join(f"<li>{escape(line.removeprefix('- ').replace('**', ''))}</li>" for line in headline(uplift))
+        items = "".join(f"<li>{escape(line.strip().removeprefix('- ').replace('**', ''))}</li>"
+                        for line in headline(uplift))
         body.append(section("Skill uplift", f"<ul class='headline'>{items}</ul>"))
+    power = "".join(f"<li>{escape(p.model)} · {escape(p.variant)}: {escape(p.power.sentence(result.test))}</li>"
+                    for p in result.power.itertuples())
+    body.append(section("Power", f"<ul class='headline'>{power}</ul>", note(POWER_NOTE)))
     body.append(section(
         "Pass rate per model and arm", rate_plot(arms),
         note("95% intervals: Wilson when every task ran once; otherwise a bootstrap over tasks. Infra errors are "
@@ -173,10 +191,15 @@ def html_report(run_id: str, manifest: dict[str, Any], records: list[dict[str, A
     if not uplift.empty:
         body.append(section(
             "Skill uplift (arm minus none, paired by task)", uplift_plot(uplift, False),
-            note("Per task: pass rate with the skill minus without (mean over epochs). Interval: bootstrap over "
-                 "tasks (optimistic under ~10 tasks). p: exact sign test on the tasks that changed."),
-            table(uplift_table(uplift, False)), "<h3>Per category</h3>", uplift_plot(uplift, True),
-            table(uplift_table(uplift, True))))
+            note(f"Per task: pass rate with the skill minus without (mean over epochs). Interval: bootstrap over "
+                 f"tasks (optimistic under ~10 tasks). p: three paired tests on the per-task differences; the "
+                 f"{result.test} test decides (the sign test counts only directions). Score: the same pairing on "
+                 f"the trial score."),
+            table(uplift_table(uplift, False)), "<h3>Rule violations with and without the skill</h3>",
+            violations_plot(uplift),
+            note("Share of graded trials with at least one rule violation, paired by task; more violations with "
+                 "the skill is a regression of its own."), table(violations_table(uplift)),
+            "<h3>Per category</h3>", uplift_plot(uplift, True), table(uplift_table(uplift, True))))
     if rules.empty:
         body.append(section("Rule violations", note("No rule violations.")))
     else:
@@ -190,7 +213,7 @@ def html_report(run_id: str, manifest: dict[str, Any], records: list[dict[str, A
     if not infra.empty:
         body.append(section(f"Infra errors ({len(infra)}, not counted as model failures)",
                             table(infra[["trial_id", "reason", "detail"]])))
-    failed, n_failed = failed_trials_table(df, limit=50)
+    failed, n_failed = failed_trials_table(df, limit=50, records=records, run_root=run_root)
     if n_failed:
         body.append(section(f"Failed trials ({n_failed})", table(failed)))
     tasks_dir = Path(manifest.get("tasks_dir") or Path(__file__).resolve().parent.parent / "tasks")
@@ -263,14 +286,38 @@ def diff_html(start: dict[str, str], generated: dict[str, str]) -> str:
     return "<pre>" + "\n".join(out) + "</pre>"
 
 
+def transcript_text(entries: Any) -> str:
+    """The transcript as text: each message as ``[turn] role: content`` (a tool result with its tool's name and
+    arguments, an assistant turn with its tool calls), each event (start, retry, skill read, stop) as
+    ``[turn] event: key=value ...``."""
+    if not isinstance(entries, list):
+        return json.dumps(entries, indent=1, default=str)
+    out = []
+    for t in entries:
+        if not isinstance(t, dict):
+            continue
+        turn = f"[{t['turn']}] " if "turn" in t else ""
+        if "role" in t:
+            content = t.get("content")
+            text = content if isinstance(content, str) else "" if content is None else json.dumps(content, default=str)
+            who = f"{t['role']} {t['name']}({t.get('arguments') or ''})" if t["role"] == "tool" and t.get("name") \
+                else t["role"]
+            calls = "".join(f"\n  -> {c.get('name')}({c.get('arguments') or ''})" for c in t.get("tool_calls") or []
+                            if isinstance(c, dict))
+            out.append(f"{turn}{who}: {text}{calls}")
+        elif "event" in t:
+            rest = " ".join(f"{k}={json.dumps(v, default=str) if not isinstance(v, str) else v}"
+                            for k, v in t.items() if k not in ("turn", "event"))
+            out.append(f"{turn}{t['event']}: {rest}".rstrip())
+    return "\n\n".join(out)
+
+
 def _transcript(path: Path) -> str:
     raw = _read(path)
     if raw is None:
         return ""
     try:
-        turns = json.loads(raw)
-        text = "\n\n".join(f"[{t.get('role', '?')}] {t.get('content') if isinstance(t.get('content'), str) else json.dumps(t.get('content'), default=str)}"  # noqa: E501
-                           for t in turns if isinstance(t, dict))
+        text = transcript_text(json.loads(raw))
     except (json.JSONDecodeError, TypeError):
         text = raw
     return _clip(text, LIMITS["transcript"])

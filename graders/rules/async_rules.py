@@ -33,27 +33,61 @@ _GATHERS = frozenset({"asyncio.gather", "asyncio.wait"})
 _TASK_WRAPPERS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
 
 
+# Of those, the ones whose sync form raises RuntimeError under a running event loop in 3.4.0 (`check_async`;
+# `cancel_workflow`/`delete_workflow` call the checked plural forms). The others (`start_workflow`,
+# `enqueue_workflow*`, schedules, versions) run, but block the loop on a database round-trip.
+RAISE_IN_LOOP = frozenset({
+    "cancel_workflow", "cancel_workflows", "close_stream", "delete_queue", "delete_workflow",
+    "delete_workflows", "deprecate_patch", "fork_workflow", "get_all_events", "get_event", "get_result",
+    "get_workflow_status", "list_queued_workflows", "list_queues", "list_workflow_steps", "list_workflows",
+    "patch", "read_stream", "read_stream_offset", "recv", "register_queue", "resume_workflow",
+    "resume_workflows", "retrieve_queue", "retrieve_workflow", "rewind_workflow", "run_step", "send",
+    "send_bulk", "set_event", "set_workflow_delay", "sleep", "update_workflow_attributes", "wait_first",
+    "write_stream"})
+
+
 def sync_call(program: Program) -> Iterator[Violation]:
-    """async-sync-call"""
-    for scope in program.scopes:
-        if not scope.is_async:
-            continue
+    """async-sync-call: in `async def`, and in sync helpers an `async def` calls directly (they run on the
+    event loop's thread too)."""
+    for scope, root in _on_event_loop(program).items():
         awaited = {id(n.value) for n in scope.nodes() if isinstance(n, ast.Await)}
+        where = (f"async def `{scope.name}`" if scope is root else
+                 f"`{scope.name}` (a sync function called from async def `{root.name}`)")
         for call in scope.calls():
             method = dbos_method(scope, call)
             if method in SYNC_WITH_ASYNC_TWIN:
                 fix = f"`await DBOS.{method}_async(...)`"
-                shown = f"DBOS.{method}"
+                shown, raises = f"DBOS.{method}", method in RAISE_IN_LOOP
             elif id(call) not in awaited and _sync_handle_or_queue_call(program, scope, call):
                 attr = call.func.attr  # type: ignore[attr-defined]
-                shown = f".{attr}"
+                shown, raises = f".{attr}", False
                 fix = (f"`await queue.{attr}_async(...)`" if attr == "enqueue" else
                        f"a handle from `await DBOS.start_workflow_async(...)` and `await handle.{attr}()`")
             else:
                 continue
-            yield violation("async-sync-call", scope.module.path, call.lineno, (
-                f"{shown}() inside async def `{scope.name}`: sync DBOS calls block the event loop and "
-                f"raise RuntimeError while it runs; use {fix}"))
+            effect = ("raises RuntimeError while the event loop runs (dbos 3.4.0)" if raises else
+                      "blocks the event loop on a database round-trip while it runs")
+            if scope is not root:
+                fix += f" from an async `{scope.name}`"
+            yield violation("async-sync-call", scope.module.path, call.lineno,
+                            f"{shown}() in {where} {effect}; use {fix}")
+
+
+def _on_event_loop(program: Program) -> dict[Scope, Scope]:
+    """Every `async def`, and every sync plain function it calls directly (not from a lambda, which is
+    usually handed to a thread), transitively -> the `async def` it is reached from."""
+    reach = {scope: scope for scope in program.scopes if scope.is_async}
+    queue = list(reach)
+    while queue:
+        scope = queue.pop()
+        lambdas = [n for stmt in scope.body for n in ast.walk(stmt) if isinstance(n, ast.Lambda)]
+        in_lambda = {id(n) for lam in lambdas for n in ast.walk(lam)}
+        for call, callee in program.callees(scope):
+            if (callee.kind == PLAIN and not callee.is_async and callee not in reach
+                    and id(call) not in in_lambda):
+                reach[callee] = reach[scope]
+                queue.append(callee)
+    return reach
 
 
 def _sync_handle_or_queue_call(program: Program, scope: Scope, call: ast.Call) -> bool:

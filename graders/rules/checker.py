@@ -30,6 +30,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("lifecycle-launch-at-import", lifecycle.launch_at_import),
     ("lifecycle-no-launch", lifecycle.no_launch),
     ("lifecycle-no-app-version", lifecycle.no_app_version),
+    ("lifecycle-silent-db-fallback", lifecycle.silent_db_fallback),
     ("api-removed-v3", removed_api.removed_api),
     ("workflow-nondeterminism", workflow.nondeterminism),
     ("workflow-time-sleep", workflow.time_sleep),

@@ -13,7 +13,8 @@ from graders.rules.dbos_api import (
     is_launch,
 )
 from graders.rules.model import Violation, violation
-from graders.rules.program import MAIN, WORKFLOW, Module, Program, Scope, is_main_guard
+from graders.rules.program import MAIN, PLAIN, WORKFLOW, Module, Program, Scope, is_main_guard
+from graders.rules.values import bindings, module_bindings, string_value
 
 _WEB_APPS = frozenset({"fastapi.FastAPI", "flask.Flask", "starlette.applications.Starlette"})
 
@@ -68,7 +69,7 @@ def no_launch(program: Program) -> Iterator[Violation]:
     for entry in entry_modules(program):
         modules = program.closure(entry)
         scopes = [s for m in modules for s in m.scopes]
-        if any(_may_launch(s, c) for s in scopes for c in s.calls()):
+        if _program_launches(scopes) or _launched_by_importer(program, entry):
             continue
         configures = [(s.module, c) for s in scopes for c in s.calls() if is_configure(s, c)]
         if configures:
@@ -78,6 +79,25 @@ def no_launch(program: Program) -> Iterator[Violation]:
             guard = next(s for s in entry.tree.body if is_main_guard(s))
             yield violation("lifecycle-no-launch", entry.path, guard.lineno,
                             message.format(what="used by workflows run from `__main__`"))
+
+
+def _program_launches(scopes: list[Scope]) -> bool:
+    return any(_may_launch(s, c) for s in scopes for c in s.calls())
+
+
+def _launched_by_importer(program: Program, entry: Module) -> bool:
+    """A setup module (module-level `DBOS(config=...)` or web app, no `__main__` of its own) is part of the
+    program of every workspace module that imports it: launching there (in `main()`, a lifespan, a startup
+    hook) launches it. Test files are not programs."""
+    if entry.is_package_main or any(is_main_guard(s) for s in entry.tree.body):
+        return False
+    for importer in program.modules:
+        if importer is entry or importer.is_test:
+            continue
+        modules = program.closure(importer)
+        if entry in modules and _program_launches([s for m in modules for s in m.scopes]):
+            return True
+    return False
 
 
 def _may_launch(scope: Scope, call: ast.Call) -> bool:
@@ -127,3 +147,150 @@ def _sets_version_later(nodes: list[ast.AST]) -> bool:
 def _is_key(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value == "application_version"
 
+
+
+_ENV_READS = frozenset({"os.environ.get", "os.getenv"})
+_DATASOURCES = frozenset({"dbos.SQLAlchemyDatasource.create", "dbos.AsyncSQLAlchemyDatasource.create"})
+
+
+def silent_db_fallback(program: Program) -> Iterator[Violation]:
+    """lifecycle-silent-db-fallback: a default SQLite URL written into the read of an environment variable
+    (`os.environ.get("X", "sqlite:///...")`, `os.getenv(...)`, `... or "sqlite:///..."`) that flows into
+    the system database URL of a DBOS config or DBOSClient, or a datasource's URL. Followed through names
+    (local, enclosing, module-level, imported) and the returns of workspace functions. Also a config whose
+    `system_database_url` is directly `os.environ.get("X")` (or a helper returning just that): DBOS 3.4.0
+    replaces a missing or empty URL with `sqlite:///<name>.sqlite`. Test files, pytest fixtures and test
+    functions are skipped (a fresh database is what a test wants); a default assigned in its own branch
+    that logs or warns is an explicit development default, not a silent one."""
+    for module in program.modules:
+        if module.is_test:
+            continue
+        for scope in module.scopes:
+            if scope.is_fixture or scope.name.rpartition(".")[2].startswith("test_"):
+                continue  # test code, wherever it lives: a fresh database is what it wants
+            for sink, is_config in _database_urls(scope):
+                found = _fallback_in(program, scope, sink, 0)
+                if found is not None:
+                    where, node = found
+                    yield violation("lifecycle-silent-db-fallback", where.module.path, node.lineno, (
+                        "when the variable is unset this silently uses a local SQLite file: the program "
+                        f"starts from an empty database, recovers nothing and redoes work that already ran; {_FIX}"))
+                elif is_config and _unset_is_none(program, scope, sink):
+                    yield violation("lifecycle-silent-db-fallback", module.path, sink.lineno, (
+                        "when the variable is unset this passes None, and DBOS then silently uses "
+                        f"sqlite:///<app name>.sqlite: the program starts from an empty database; {_FIX}"))
+
+
+_FIX = ("require the configured URL (`os.environ[\"...\"]`, or exit with a message naming the variable), or "
+        "make a development default explicit and log it")
+
+
+def _database_urls(scope: Scope) -> Iterator[tuple[ast.expr, bool]]:
+    """Expressions used as a system database URL (config key, `system_database_url=`) or datasource URL,
+    each with whether it is a DBOS config's (where DBOS itself replaces None by a SQLite file)."""
+    for node in scope.nodes():
+        if isinstance(node, ast.Dict):
+            yield from ((v, True) for k, v in zip(node.keys, node.values, strict=True) if _is_url_key(k))
+        elif isinstance(node, ast.Call):
+            is_config = scope.call_name(node) != "dbos.DBOSClient"
+            yield from ((k.value, is_config) for k in node.keywords if k.arg == "system_database_url")
+            if scope.call_name(node) in _DATASOURCES:
+                yield from ((a, False) for a in node.args[:1])
+                yield from ((k.value, False) for k in node.keywords if k.arg == "database_url")
+        elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Subscript) and _is_url_key(t.slice) for t in node.targets):
+            yield node.value, True
+
+
+def _unset_is_none(program: Program, scope: Scope, expr: ast.expr) -> bool:
+    """`os.environ.get("X")` with no default, written as the URL itself or as all a helper returns."""
+    if not isinstance(expr, ast.Call):
+        return False
+    if scope.call_name(expr) in _ENV_READS:
+        return _reads_none_when_unset(scope, expr)
+    callee = program.resolve(scope, expr.func)
+    if callee is None or callee.kind != PLAIN:
+        return False
+    returns = [r.value for r in callee.nodes() if isinstance(r, ast.Return)]
+    return bool(returns) and all(isinstance(r, ast.Call) and callee.call_name(r) in _ENV_READS
+                                 and _reads_none_when_unset(callee, r) for r in returns)
+
+
+def _reads_none_when_unset(scope: Scope, read: ast.Call) -> bool:
+    default = read.args[1] if len(read.args) > 1 else next(
+        (k.value for k in read.keywords if k.arg == "default"), None)
+    return default is None or (isinstance(default, ast.Constant) and default.value in (None, ""))
+
+
+def _is_url_key(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value == "system_database_url"
+
+
+def _fallback_in(program: Program, scope: Scope, expr: ast.expr, depth: int) -> tuple[Scope, ast.AST] | None:
+    """The silent SQLite fallback `expr` evaluates, with the scope it is written in."""
+    if depth > 4:
+        return None
+    for node in ast.walk(expr):
+        if _is_sqlite_fallback(program, scope, node):
+            return scope, node
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            found = _bound_elsewhere(program, scope, node)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            found = _module_constant(program, scope, node)
+        elif isinstance(node, ast.Call):
+            callee = program.resolve(scope, node.func)
+            found = [(callee, r.value) for r in callee.nodes() if isinstance(r, ast.Return) and r.value
+                     ] if callee is not None and callee.kind == PLAIN else []
+        else:
+            found = []
+        for where, value in found:
+            hit = _fallback_in(program, where, value, depth + 1)
+            if hit is not None:
+                return hit
+    return None
+
+
+def _bound_elsewhere(program: Program, scope: Scope, name: ast.Name) -> list[tuple[Scope, ast.expr]]:
+    bound = bindings(scope, name.id)
+    if bound is not None:
+        return [(bound[0], v) for v in bound[1] if isinstance(v, ast.expr)]
+    return _module_constant(program, scope, name)
+
+
+def _module_constant(program: Program, scope: Scope, expr: ast.expr) -> list[tuple[Scope, ast.expr]]:
+    """`settings.DB_URL` or an imported `DB_URL`: what the workspace module defining it binds it to."""
+    qualified = scope.qualname(expr)
+    if not qualified or "." not in qualified:
+        return []
+    module_name, _, attr = qualified.rpartition(".")
+    module = program.find_module(module_name, scope.module)
+    if module is None:
+        return []
+    top = module.scopes[0]
+    return [(top, v) for v in module_bindings(top, attr) if isinstance(v, ast.expr)]
+
+
+def _is_sqlite_fallback(program: Program, scope: Scope, node: ast.AST) -> bool:
+    """`os.environ.get(X, "sqlite:...")`, `os.getenv(X, "sqlite:...")`, `<env read> or "sqlite:..."`."""
+    if isinstance(node, ast.Call) and scope.call_name(node) in _ENV_READS:
+        default = node.args[1] if len(node.args) > 1 else next(
+            (k.value for k in node.keywords if k.arg == "default"), None)
+        return default is not None and _is_sqlite(program, scope, default)
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        reads_env = any(_reads_env(scope, v) for v in node.values[:-1])
+        return reads_env and any(_is_sqlite(program, scope, v) for v in node.values[1:])
+    return False
+
+
+def _reads_env(scope: Scope, expr: ast.expr) -> bool:
+    return any((isinstance(n, ast.Call) and scope.call_name(n) in _ENV_READS)
+               or (isinstance(n, ast.Subscript) and scope.qualname(n.value) == "os.environ")
+               for n in ast.walk(expr))
+
+
+def _is_sqlite(program: Program, scope: Scope, expr: ast.expr) -> bool:
+    """A SQLite URL: a literal or f-string starting with `sqlite`, or a constant bound to one."""
+    if isinstance(expr, ast.JoinedStr) and expr.values:
+        expr = expr.values[0]
+    text = string_value(program, scope, expr)
+    return text is not None and text.startswith("sqlite")

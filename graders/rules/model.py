@@ -58,6 +58,8 @@ RULES: Mapping[str, Rule] = _table(
      "the program configures DBOS but never calls DBOS.launch()"),
     ("lifecycle-no-app-version", "lifecycle", "low",
      "a DBOSConfig without application_version"),
+    ("lifecycle-silent-db-fallback", "lifecycle", "high",
+     "an unset database URL silently falls back to a local SQLite file"),
     ("api-removed-v3", "advanced", "critical",
      "a 2.x API removed in DBOS 3.0"),
     ("workflow-nondeterminism", "workflow", "critical",

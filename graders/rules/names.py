@@ -42,9 +42,11 @@ class Resolver:
         self.module = module
         self.aliases: dict[str, str] = {}
         self.defined: set[str] = set()
+        self.imported: set[str] = set()  # every dotted module or name imported, e.g. `app.setup`
         for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
+                    self.imported.add(alias.name)
                     if alias.asname:
                         self.aliases[alias.asname] = canonical(alias.name)
                     else:
@@ -52,10 +54,12 @@ class Resolver:
                         self.aliases[top] = top
             elif isinstance(node, ast.ImportFrom):
                 base = absolute_module(module, is_package, node.level, node.module)
+                self.imported.add(base)
                 for alias in node.names:
                     if alias.name != "*":
                         full = f"{base}.{alias.name}" if base else alias.name
                         self.aliases[alias.asname or alias.name] = canonical(full)
+                        self.imported.add(full)
         for stmt in tree.body:
             self._collect_definitions(stmt)
 

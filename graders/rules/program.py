@@ -59,6 +59,7 @@ class Scope:
     parent: Scope | None = None
     is_fixture: bool = False  # decorated with @pytest.fixture
     nested: dict[str, Scope] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)  # classes defined in this function
     memo: dict[str, Any] = field(default_factory=dict)  # facts derived once, e.g. name bindings
 
     @property
@@ -189,7 +190,7 @@ class Program:
             base = func.value
             if isinstance(base, ast.Name) and base.id in ("self", "cls") and scope.owner:
                 return self._method(scope.owner, func.attr)
-            cls = self.instance_class(scope, base)
+            cls = self.instance_class(scope, base) or _local_class(scope, base)
             if cls is not None:
                 return self._method(cls, func.attr)
         qualified = scope.module.resolver.qualname(func)
@@ -213,7 +214,8 @@ class Program:
             for node in scope.nodes():
                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                     qualified = scope.module.resolver.qualname(node.value.func)
-                    found = self.lookup(qualified, scope.module) if qualified else None
+                    found = _local_class(scope, node.value.func) or (
+                        self.lookup(qualified, scope.module) if qualified else None)
                     if isinstance(found, ClassInfo):
                         instances.update({t.id: found for t in node.targets if isinstance(t, ast.Name)})
             self._instance_cache[scope] = instances
@@ -281,7 +283,7 @@ class Program:
         """The workspace modules `module` imports (directly)."""
         if "imports" not in module.memo:
             found = set()
-            for qualified in module.resolver.aliases.values():
+            for qualified in {*module.resolver.aliases.values(), *module.resolver.imported} - {""}:
                 parts = qualified.split(".")
                 for cut in range(len(parts), 0, -1):
                     target = self.find_module(".".join(parts[:cut]), module)
@@ -301,6 +303,38 @@ class Program:
                     seen.add(imported)
                     queue.append(imported)
         return seen
+
+    # --- pytest fixtures ---------------------------------------------------------------------------
+    def fixtures(self, scope: Scope) -> list[Scope]:
+        """The pytest fixtures that run before `scope` (a test or fixture of a pytest file): those its
+        parameters or `@pytest.mark.usefixtures` name, autouse fixtures for tests, and their fixtures."""
+        if "fixtures" not in scope.memo:
+            scope.memo["fixtures"] = []  # guards against fixture cycles
+            found: list[Scope] = []
+            for name in _requested_fixture_names(scope):
+                for fixture in self._fixtures_named(scope.module, name, overriding=scope):
+                    if fixture not in found:
+                        found.append(fixture)
+            if scope.node is not None and scope.node.name.startswith("test") and not scope.is_fixture:
+                found += [f for f in self._autouse(scope.module) if f not in found]
+            for fixture in list(found):
+                found += [f for f in self.fixtures(fixture) if f not in found]
+            scope.memo["fixtures"] = found
+        return scope.memo["fixtures"]
+
+    def _fixtures_named(self, module: Module, name: str, overriding: Scope) -> list[Scope]:
+        """Fixtures of that name visible from `module`: its own, else those of the workspace's conftest.py
+        files (pytest picks the closest; the checker does not model directories). A fixture requesting its
+        own name gets the one it overrides."""
+        own = [s for s in module.scopes if s.is_fixture and _fixture_name(s) == name and s is not overriding]
+        if own:
+            return own
+        return [s for m in self.modules if m.name.rpartition(".")[2] == "conftest" and m is not module
+                for s in m.scopes if s.is_fixture and _fixture_name(s) == name]
+
+    def _autouse(self, module: Module) -> list[Scope]:
+        modules = [module, *(m for m in self.modules if m.name.rpartition(".")[2] == "conftest")]
+        return [s for m in modules for s in m.scopes if s.is_fixture and _fixture_option(s, "autouse") is True]
 
     # --- where code runs -------------------------------------------------------------------------
     def _reach(self, roots: set[Scope]) -> dict[Scope, Scope]:
@@ -361,9 +395,57 @@ def _collect_defs(module: Module, body: list[ast.stmt], *, prefix: str, parent: 
             cls = ClassInfo(module, stmt)
             if top_level:
                 module.classes[stmt.name] = cls
+            elif parent is not None and owner is None:
+                parent.classes[stmt.name] = cls
             _collect_defs(module, stmt.body, prefix=f"{prefix}{stmt.name}.", parent=parent, owner=cls,
                           top_level=False)
         previous = stmt
+
+
+def _fixture_decorator(scope: Scope) -> ast.Call | None:
+    for decorator in scope.node.decorator_list if scope.node is not None else []:
+        if isinstance(decorator, ast.Call) and (scope.module.resolver.qualname(decorator.func) or "").endswith(
+                ".fixture"):
+            return decorator
+    return None
+
+
+def _fixture_option(scope: Scope, option: str) -> object:
+    decorator = _fixture_decorator(scope)
+    for keyword in decorator.keywords if decorator is not None else []:
+        if keyword.arg == option and isinstance(keyword.value, ast.Constant):
+            return keyword.value.value
+    return None
+
+
+def _fixture_name(scope: Scope) -> str:
+    """`@pytest.fixture(name="x")` or the function's name."""
+    named = _fixture_option(scope, "name")
+    return named if isinstance(named, str) else scope.name.rpartition(".")[2]
+
+
+def _requested_fixture_names(scope: Scope) -> list[str]:
+    if scope.node is None:
+        return []
+    args = scope.node.args
+    names = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs] if a.arg not in ("self", "cls")]
+    for decorator in scope.node.decorator_list:
+        if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                and decorator.func.attr == "usefixtures"):
+            names += [a.value for a in decorator.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return names
+
+
+def _local_class(scope: Scope, expr: ast.expr) -> ClassInfo | None:
+    """A class defined inside this function or an enclosing one, named by `expr`."""
+    if not isinstance(expr, ast.Name):
+        return None
+    outer: Scope | None = scope
+    while outer is not None:
+        if expr.id in outer.classes:
+            return outer.classes[expr.id]
+        outer = outer.parent
+    return None
 
 
 def _is_bare_step_decorator(stmt: ast.stmt | None, resolver: Resolver) -> bool:

@@ -87,7 +87,10 @@ def not_registered(program: Program) -> Iterator[Violation]:
 
 def registered_before_launch(program: Program) -> Iterator[Violation]:
     """queue-registered-before-launch: a registration (or a call of a helper that registers) that runs
-    before the DBOS.launch() of the same function, or at import time with no launch before it."""
+    before the DBOS.launch() of the same function, or at import time with no launch before it. DBOS counts
+    as launched on entry to a test or fixture whose fixtures launch it, until a `DBOS.destroy()`; a
+    registration under `if <launched>:`, or on a path that returns or branches away before the later launch,
+    does not precede it."""
     for scope in program.scopes:
         events = []
         for call in in_order(scope.calls()):
@@ -95,16 +98,75 @@ def registered_before_launch(program: Program) -> Iterator[Violation]:
             helper = callee if callee is not None and callee.kind == PLAIN else None
             if is_launch(scope, call) or (helper and launches(program, helper)):
                 events.append((call, "launch"))
+            elif dbos_method(scope, call) == "destroy":
+                events.append((call, "destroy"))
             elif dbos_method(scope, call) in _REGISTER or (helper and _registers(program, helper)):
                 events.append((call, "register"))
-        if scope.kind != IMPORT and not any(kind == "launch" for _, kind in events):
+        if not any(kind == "register" for _, kind in events):
             continue
-        for call, kind in events:
-            if kind == "launch":
-                break
-            yield violation("queue-registered-before-launch", scope.module.path, call.lineno, (
-                "DBOS.register_queue() runs before DBOS.launch(): queues live in the system database, "
-                "which DBOS opens at launch; register queues right after DBOS.launch()"))
+        launched = scope.module.is_pytest and any(launches(program, f) for f in program.fixtures(scope))
+        parents = _parents(scope)
+        for index, (call, kind) in enumerate(events):
+            if kind in ("launch", "destroy"):
+                launched = kind == "launch"
+                continue
+            if launched or _under_launched_guard(call, parents):
+                continue
+            later = [c for c, k in events[index + 1:] if k == "launch" and _may_follow(call, c, parents)]
+            if scope.kind == IMPORT or later:
+                yield violation("queue-registered-before-launch", scope.module.path, call.lineno, (
+                    "DBOS.register_queue() runs before DBOS.launch(): queues live in the system database, "
+                    "which DBOS opens at launch; register queues right after DBOS.launch()"))
+
+
+def _parents(scope: Scope) -> dict[int, ast.AST]:
+    if "parents" not in scope.memo:
+        scope.memo["parents"] = {id(child): node for stmt in scope.body for node in ast.walk(stmt)
+                                 for child in ast.iter_child_nodes(node)}
+    return scope.memo["parents"]
+
+
+def _ancestors(node: ast.AST, parents: dict[int, ast.AST]) -> list[tuple[ast.AST, ast.AST]]:
+    """(ancestor, the child of it on the way to `node`), innermost first."""
+    chain = []
+    while id(node) in parents:
+        parent = parents[id(node)]
+        chain.append((parent, node))
+        node = parent
+    return chain
+
+
+def _under_launched_guard(call: ast.Call, parents: dict[int, ast.AST]) -> bool:
+    """Inside `if launched:` / `if dbos._launched:` (or the `else:` of `if not launched:`)."""
+    for ancestor, child in _ancestors(call, parents):
+        if not isinstance(ancestor, ast.If) or child is ancestor.test:
+            continue
+        test, positive = ancestor.test, child in ancestor.body
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, positive = test.operand, not positive
+        mentions = any("launched" in (n.id if isinstance(n, ast.Name) else n.attr).lower()
+                       for n in ast.walk(test) if isinstance(n, (ast.Name, ast.Attribute)))
+        if positive and mentions:
+            return True
+    return False
+
+
+def _may_follow(first: ast.Call, later: ast.Call, parents: dict[int, ast.AST]) -> bool:
+    """Whether `later` can run after `first`: not in another branch of an `if` holding both, and not
+    after a branch around `first` that ends in `return`/`raise`."""
+    later_path = {id(a): c for a, c in _ancestors(later, parents)}
+    for ancestor, child in _ancestors(first, parents):
+        if id(ancestor) in later_path:
+            if isinstance(ancestor, ast.If) and later_path[id(ancestor)] is not child and (
+                    child in ancestor.body) != (later_path[id(ancestor)] in ancestor.body) and (
+                    later_path[id(ancestor)] is not ancestor.test):
+                return False
+            return True
+        if isinstance(ancestor, ast.If) and child is not ancestor.test:
+            branch = ancestor.body if child in ancestor.body else ancestor.orelse
+            if branch and isinstance(branch[-1], (ast.Return, ast.Raise)):
+                return False
+    return True
 
 
 def _registers(program: Program, scope: Scope) -> bool:

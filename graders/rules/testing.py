@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from graders.rules.dbos_api import dbos_method, in_order, is_launch, launches
 from graders.rules.model import Violation, violation
-from graders.rules.program import PLAIN, Program, Scope
+from graders.rules.program import PLAIN, Module, Program, Scope, is_main_guard
 
+_DROP_DATABASE = re.compile(r"\bdrop\s+database\b", re.IGNORECASE)
 _FRESH_DATABASE_HINTS = ("tmp_path", "tmpdir", "tmp_path_factory", "tempfile", "uuid")
 
 
 def no_reset(program: Program) -> Iterator[Violation]:
-    """test-no-reset: a launch in a pytest file with no reset in the same function (a reset after the
-    launch is test-reset-after-launch) or before the call in every caller. A launch on a fresh temporary
-    database (tmp_path, tempfile, a uuid-named file) needs none."""
+    """test-no-reset: a launch in a pytest file with no reset before it: in the same function (a reset
+    after the launch is test-reset-after-launch), in a fixture it requests, or before the call in every
+    caller. Not a missing reset: a launch on a fresh temporary database (tmp_path, tempfile, a uuid-named
+    file); a restart (a second launch after one of the same test or of its fixtures, as recovery tests do);
+    a reset through a helper or fixture of another name, or a helper that drops and recreates the
+    database; files pytest never runs as tests (a `__main__` script with no test functions)."""
     for module in program.modules:
-        if not module.is_pytest:
+        if not module.is_pytest or _is_script(module):
             continue
         for scope in module.scopes:
             for call in scope.calls():
-                if is_launch(scope, call) and not _reset_before(program, scope, call):
+                if (is_launch(scope, call) and not _reset_before(program, scope, call)
+                        and not _restarts(program, scope, call)):
                     yield violation("test-no-reset", module.path, call.lineno, (
                         "this test launches DBOS without resetting the system database, so workflows "
                         "and queues of earlier tests leak in; use a fixture that runs DBOS.destroy(), "
@@ -29,14 +35,51 @@ def no_reset(program: Program) -> Iterator[Violation]:
                         "DBOS.destroy()"))
 
 
+def _is_script(module: Module) -> bool:
+    """A `test_*.py` run as a script: a `__main__` block, and no test functions, test classes or fixtures."""
+    if module.name.rpartition(".")[2] == "conftest" or not any(is_main_guard(s) for s in module.tree.body):
+        return False
+    return not any(s.is_fixture or (s.node is not None and s.node.name.startswith("test")) for s in module.scopes
+                   ) and not any(name.startswith("Test") for name in module.classes)
+
+
+def _restarts(program: Program, scope: Scope, site: ast.Call, depth: int = 0) -> bool:
+    """A launch after an earlier launch of the same function, or after one of the fixtures it requests:
+    a deliberate restart on the state the first run left (the first launch is judged on its own). For a
+    helper, when every caller has launched before calling it."""
+    if any(launches(program, fixture) for fixture in program.fixtures(scope)):
+        return True
+    for call in scope.calls():
+        if (call.lineno, call.col_offset) >= (site.lineno, site.col_offset):
+            continue
+        callee = program.resolve(scope, call.func)
+        if is_launch(scope, call) or (callee is not None and callee.kind == PLAIN and launches(program, callee)):
+            return True
+    if scope.kind != PLAIN or scope.is_fixture or depth > 3:
+        return False
+    callers = program.callers.get(scope, [])
+    return bool(callers) and all(_restarts(program, c, s, depth + 1) for c, s in callers)
+
+
 def _resets(program: Program, scope: Scope) -> bool:
+    """Whether `scope` (or a plain helper it calls) resets the system database: DBOS's reset, or a
+    helper that drops the database to recreate it (`DROP DATABASE`, sqlalchemy_utils' drop_database)."""
     return program.transitively("reset", scope, lambda s: any(
-        dbos_method(s, c) == "reset_system_database" for c in s.calls()))
+        dbos_method(s, c) == "reset_system_database" or _drops_database(s, c) for c in s.calls()) or any(
+        isinstance(n, ast.Constant) and isinstance(n.value, str) and _DROP_DATABASE.search(n.value)
+        for n in s.nodes()))
+
+
+def _drops_database(scope: Scope, call: ast.Call) -> bool:
+    name = scope.call_name(call) or (call.func.attr if isinstance(call.func, ast.Attribute) else "")
+    return name.rpartition(".")[2] == "drop_database"
 
 
 def _reset_before(program: Program, scope: Scope, site: ast.Call, depth: int = 0) -> bool:
     if _uses_fresh_database(scope):
         return True
+    if any(_resets(program, fixture) for fixture in program.fixtures(scope)):
+        return True  # fixtures run before the function that requests them
     for call in scope.calls():
         callee = program.resolve(scope, call.func)
         if dbos_method(scope, call) == "reset_system_database":

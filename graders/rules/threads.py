@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from graders.rules.model import Violation, violation
-from graders.rules.program import PLAIN, Program, Scope
+from graders.rules.program import PLAIN, WORKFLOW, Program, Scope
 from graders.rules.values import EXECUTOR, value_of
 
 _TARGET_KEYWORD = {"threading.Thread": ("target", 1), "threading.Timer": ("function", 1),
@@ -22,12 +22,19 @@ def thread_start(program: Program) -> Iterator[Violation]:
             if target is None:
                 continue
             runs = _runs_dbos_function(program, scope, target)
-            if runs is not None:
+            if runs is not None and not _step_in_async_workflow(program, scope, runner, runs):
                 yield violation("workflow-thread-start", scope.module.path, call.lineno, (
                     f"{runner} runs {runs.kind} `{runs.name}` on its own thread/process, outside DBOS's "
                     "bookkeeping (no durable child workflow, steps racing for IDs); run workflows "
                     "concurrently with DBOS.start_workflow / DBOS.enqueue_workflow, and steps from a "
                     "workflow (asyncio.gather over async steps in an async workflow)"))
+
+
+def _step_in_async_workflow(program: Program, scope: Scope, runner: str, runs: Scope) -> bool:
+    """`await asyncio.to_thread(step, ...)` in an async workflow (or an async helper of one): to_thread
+    copies the context, so the step is checkpointed as the workflow's own and skipped on replay (3.4.0)."""
+    return (runner == "asyncio.to_thread" and runs.kind != WORKFLOW and scope.is_async
+            and scope in program.workflow_reach)
 
 
 def _thread_target(program: Program, scope: Scope, call: ast.Call) -> tuple[str, ast.expr | None]:

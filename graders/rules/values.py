@@ -145,6 +145,16 @@ def _made_by(program: Program, scope: Scope, call: ast.Call, depth: int) -> Valu
 Bound = list[ast.expr | Value]  # what a name is bound to, in order; UNKNOWN for a value not written out
 
 
+def bindings(scope: Scope, name: str) -> tuple[Scope, Bound] | None:
+    """Every expression (or Value) `name` is bound to in the nearest scope binding it, and that scope."""
+    return _binding(scope, name)
+
+
+def module_bindings(module_scope: Scope, name: str) -> Bound:
+    """What the module-level code of a module binds `name` to."""
+    return _bindings(module_scope).get(name, [])
+
+
 def _binding(scope: Scope, name: str) -> tuple[Scope, Bound] | None:
     """The bindings of `name` in the nearest scope that binds it: this one, enclosing functions, the module."""
     current: Scope | None = scope

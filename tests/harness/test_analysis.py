@@ -1,5 +1,6 @@
 """Paired uplift, per-arm rates and rule deltas on hand-made records."""
 
+import math
 import random
 
 import pytest
@@ -82,3 +83,66 @@ def test_rule_table_reports_rate_delta_and_per_task_direction():
     row = rules[(rules.rule == "queue-x") & (rules.variant == "inline:skill")].iloc[0]
     assert row.rate == 0.0 and row.delta == -1.0 and (row.fewer, row.more) == (6, 0)
     assert row.p == pytest.approx(0.03125)
+
+
+def with_violations(record: dict, n: int) -> dict:
+    record["violations"] = [{"rule": "workflow-nondeterminism", "severity": "critical", "path": "app.py",
+                             "line": i + 1, "message": ""} for i in range(n)]
+    return record
+
+
+def test_the_violation_rate_is_paired_by_task_and_a_rise_is_the_regression_verdict():
+    from harness.report import MORE, violation_verdict
+
+    rng = random.Random(0)
+    recs = []
+    for i in range(6):  # the skill arm passes as often, but violates a rule on every task
+        recs.append(with_violations(make_record(f"t{i}", "queue", "m", "none", None, 1, True, rng=rng), 0))
+        recs.append(with_violations(make_record(f"t{i}", "queue", "m", "inline", "skill", 1, True, rng=rng), 2))
+    up = analysis.uplift(analysis.trials_frame(recs))
+    row = up[up.category == "all"].iloc[0]
+    assert row.result.difference.value == 0 and row.result.p_value == 1.0
+    v = row.violations
+    assert (v.baseline_rate, v.candidate_rate, v.improved, v.worsened) == (0.0, 1.0, 6, 0)
+    assert v.p_values["permutation"] == pytest.approx(2 / 64) and v.p_values["sign"] == pytest.approx(2 / 64)
+    assert violation_verdict(v) == MORE
+
+
+def test_the_score_is_paired_too_and_a_model_error_scores_zero():
+    rng = random.Random(0)
+    none = make_record("a", "queue", "m", "none", None, 1, False, rng=rng)
+    none.update(status="model_error", score=None)
+    skill = make_record("a", "queue", "m", "inline", "skill", 1, True, rng=rng)
+    skill["score"] = 0.9
+    result = analysis.paired(*(analysis.side(analysis.trials_frame([none, skill]), "m", v)
+                               for v in ("none", "inline:skill")), outcome="score")
+    assert result.difference.value == pytest.approx(0.9) and math.isnan(result.tasks.p[0])
+
+
+def test_the_deciding_test_is_chosen_and_every_test_is_kept():
+    outcomes = {}
+    for i in range(6):  # six tasks lose everything (3/3 -> 0/3); one gains a third (2/3 -> 3/3)
+        outcomes[(f"t{i}", "none")], outcomes[(f"t{i}", "inline")] = [True] * 3, [False] * 3
+    outcomes[("t6", "none")], outcomes[("t6", "inline")] = [True, True, False], [True] * 3
+    df = analysis.trials_frame(records(outcomes))
+    sides = [analysis.side(df, "m", v) for v in ("none", "inline:skill")]
+    perm = analysis.paired(*sides)
+    sign = analysis.paired(*sides, test="sign")
+    assert perm.test == "permutation" and perm.p_value == pytest.approx(4 / 128)  # sizes: significant
+    assert sign.p_value == pytest.approx(16 / 128) and sign.p_values == perm.p_values  # directions: not
+    with pytest.raises(ValueError, match="unknown test"):
+        analysis.paired(*sides, test="t")
+
+
+def test_power_is_stated_per_arm_from_its_own_tasks():
+    outcomes = {(f"t{i}", arm): [True] for i in range(12) for arm in ("none", "inline")}
+    power = analysis.power_table(analysis.trials_frame(records(outcomes)))
+    assert len(power) == 2
+    p = power.iloc[0].power
+    assert (p.tasks, p.epochs) == (12, 1) and set(p.mde) == {"permutation", "sign"}
+    assert 0.3 < p.mde["permutation"] <= 0.75  # 12 tasks at (1 + 1/2) / 2 = 75%: only a big drop shows
+    # 8 such tasks cannot: even a drop to 0% leaves 6 of 8 failing (needed for p < 0.05) only 68% of the time
+    assert math.isnan(analysis.power_for([1] * 8, [1] * 8).mde["permutation"])
+    assert p.sentence().startswith("this run could detect a drop of ≥ ")
+    few = analysis.power_for([1, 1], [1, 1])
+    assert math.isnan(few.mde["permutation"]) and few.sentence().startswith("no drop is detectable")

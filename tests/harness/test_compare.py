@@ -107,3 +107,52 @@ def test_bad_arguments_are_one_line_errors(capsys):
     err = capsys.readouterr().err
     assert "needs CANDIDATE" in err and "arm 'tool' is not in the run" in err and "--alpha 2.0" in err
     assert "Traceback" not in err
+
+
+def test_improved_tasks_have_evidence_from_the_baseline(tmp_path, capsys):
+    result = compare.compare(side("base", "none"), side("base", "inline"))
+    improved = [(t.task_id, p.evidence.get(t.task_id, "")) for p, t in result.tasks(+1)]
+    assert len(improved) == 4 and all(text.startswith("baseline: ") for _, text in improved), improved
+    assert any("failing: test_app::test_behaviour" in text for _, text in improved)
+    assert "| baseline: " in compare.markdown(result)
+
+
+def test_more_rule_violations_is_a_regression_with_its_own_verdict_line(tmp_path, capsys):
+    def violate(r):
+        if r["arm"] != "none" and r["status"] == "ok":
+            r["violations"] = [{"rule": "workflow-nondeterminism", "severity": "critical", "path": "app.py",
+                                "line": 3, "message": "random in a workflow"}]
+        return r
+
+    worse = copy_run("base", tmp_path, edit=violate)
+    result = compare.compare(side("base"), side(worse))
+    assert result.verdict == compare.UNCHANGED and result.violation_verdict == "more violations"
+    assert result.regressed
+    code = main(["compare", str(FIXTURE_RUNS / "base"), str(worse), "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Verdict: **no detectable change**" in out and "Violations verdict: **regressed: more violations**" in out
+    # the opposite direction is an improvement, and exits 0
+    assert main(["compare", str(worse), str(FIXTURE_RUNS / "base"), "--out", str(tmp_path)]) == 0
+    assert "Violations verdict: **fewer violations**" in capsys.readouterr().out
+
+
+def test_the_deciding_test_is_chosen_with_test(tmp_path, capsys):
+    from tests.fixtures.synthetic import synthesize
+
+    def before(task, model, variant, epoch):
+        return task != "comm-a" or epoch != 2  # comm-a 2/3, every other task 3/3
+
+    def after(task, model, variant, epoch):  # six tasks lose everything, comm-a gains a third
+        return task in ("comm-a", "queue-a")
+
+    base = synthesize(tmp_path / "runs", "b", before, variants=(("inline", "skill"),), seed=4)
+    cand = synthesize(tmp_path / "runs", "c", after, variants=(("inline", "skill"),), seed=4)
+    args = ["compare", str(base), str(cand), "--out", str(tmp_path)]
+    assert main(args) == 1  # permutation (default): p = 4/128, the sizes of the losses count
+    assert "permutation test at alpha 0.05): fake-model · inline:skill -71 pp" in capsys.readouterr().out
+    assert main([*args, "--test", "sign"]) == 0  # 6 worse, 1 better: p = 16/128
+    assert main([*args, "--test", "wilcoxon"]) == 1
+    with pytest.raises(SystemExit) as bad:
+        main([*args, "--test", "t"])
+    assert bad.value.code == 2 and "invalid choice: 't'" in capsys.readouterr().err

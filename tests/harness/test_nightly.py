@@ -22,7 +22,7 @@ from tests.fixtures.synthetic import FIXTURE_RUNS
 def test_the_example_config_loads():
     cfg = load_config(REPO / "examples" / "eval.toml")
     assert "git:main:skill" in cfg.skills and cfg.epochs == 3 and cfg.min_effect == pytest.approx(0.05)
-    assert cfg.max_trials == 600 and cfg.alpha == 0.05
+    assert cfg.max_trials == 600 and cfg.alpha == 0.05 and cfg.test == "permutation"
 
 
 def test_the_example_workflow_runs_nightly_on_a_schedule():
@@ -40,6 +40,8 @@ def test_the_example_workflow_runs_nightly_on_a_schedule():
     ("[nightly]\nmodels = ['reference']\nepochs = 'three'\n", "epochs: must be a whole number"),
     ("[nightly]\nmodels = []\n", "models: must be a non-empty list"),
     ("[nightly]\nmodels = ['reference']\n[compare]\nalpha = 1.5\n", "alpha: must be between 0 and 1"),
+    ("[nightly]\nmodels = ['reference']\n[compare]\ntest = 't-test'\n",
+     "[compare] test: must be one of permutation, sign, wilcoxon"),
     ("nightly = [", "not valid TOML"),
 ])
 def test_config_errors_name_the_key(tmp_path, text, message):
@@ -47,6 +49,14 @@ def test_config_errors_name_the_key(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(UserError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_config(path)
+
+
+def test_the_deciding_test_is_read_from_compare(tmp_path):
+    path = tmp_path / "eval.toml"
+    path.write_text("[nightly]\nmodels = ['reference']\n[compare]\ntest = 'wilcoxon'\n")
+    assert load_config(path).test == "wilcoxon"
+    path.write_text("[nightly]\nmodels = ['reference']\n")
+    assert load_config(path).test == "permutation"
 
 
 def git(repo, *args):
@@ -98,18 +108,38 @@ def test_history_has_one_row_per_arm_and_recording_a_night_twice_replaces_it(tmp
         run = RunDir.open(str(FIXTURE_RUNS / name), FIXTURE_RUNS)
         result = analysis.analyze(run.records())
         rows = history.rows_for(name, run.read_manifest(), result, f"2026-11-2{i}T03:00:00", "base",
-                                {("fake-model", "inline:skill"): "regressed"} if i == 2 else {})
+                                {("fake-model", "inline:skill"): ("regressed", "more violations")} if i == 2 else {})
         history.record(tmp_path, rows)
         history.record(tmp_path, rows)
     df = history.load(tmp_path)
     assert len(df) == 6 and set(df.variant) == {"none", "inline:skill"}
     broad = df[(df.run_id == "cand-broad-regression") & (df.variant == "inline:skill")].iloc[0]
     assert broad.verdict == "regressed" and broad.pass_rate == pytest.approx(4 / 24)
+    assert broad.violation_verdict == "more violations" and broad.test == "permutation"
+    assert 0 <= broad.violation_rate <= 1 and broad.violation_change is not None
+    assert broad.mde is None  # 17% on 8 tasks: no drop is detectable; the base run's 92% can show a big one
+    assert 0.3 < df[(df.run_id == "base") & (df.variant == "inline:skill")].iloc[0].mde < 0.8
     assert df[(df.run_id == "base") & (df.variant == "inline:skill")].iloc[0].uplift == pytest.approx(0.375)
     md_path, html_path = history.write_trend(tmp_path)
     assert "cand-broad-regression" in md_path.read_text()
-    assert html_path.read_text().count('<svg class="plot"') == 2
+    assert html_path.read_text().count('<svg class="plot"') == 3  # pass rate, uplift, violation rate
     assert sqlite3.connect(tmp_path / "history.sqlite").execute("SELECT count(*) FROM arms").fetchone() == (6,)
+    assert "violations vs baseline" in md_path.read_text()
+
+
+def test_a_history_from_before_the_violation_columns_gains_them(tmp_path):
+    old = sqlite3.connect(tmp_path / "history.sqlite")
+    old.execute("CREATE TABLE arms (run_id TEXT NOT NULL, recorded_at TEXT, model TEXT NOT NULL, "
+                "variant TEXT NOT NULL, verdict TEXT, PRIMARY KEY (run_id, model, variant))")
+    old.execute("INSERT INTO arms VALUES ('old-night', '2026-11-01T03:00:00', 'm', 'none', NULL)")
+    old.commit()
+    old.close()
+    run = RunDir.open(str(FIXTURE_RUNS / "base"), FIXTURE_RUNS)
+    history.record(tmp_path, history.rows_for("base", run.read_manifest(), analysis.analyze(run.records()),
+                                              "2026-11-02T03:00:00", None, {}))
+    df = history.load(tmp_path)
+    assert len(df) == 3 and df[df.run_id == "old-night"].iloc[0].violation_rate is None
+    assert df[df.run_id == "base"].violation_rate.notna().all()
 
 
 def test_budget_refuses_a_matrix_too_big_or_too_expensive(tmp_path):
@@ -148,11 +178,13 @@ def test_nightly_runs_compares_with_the_accepted_baseline_and_records_the_trend(
     run = results / "runs" / "night-2"
     summary = (run / "nightly.md").read_text()
     assert "Verdict: **no detectable change** (night-2 vs night-1" in summary
+    assert "Violations verdict: **no detectable change**" in summary and "## Power" in (run / "report.md").read_text()
     for name in ("report.md", "report.html", "junit.xml", "nightly.html", "compare-night-1.md", "compare-night-1.html"):
         assert (run / name).exists(), name
     rows = history.load(results)
     assert list(rows.run_id) == ["night-1", "night-2"] and set(rows.variant) == {"none"}
     assert rows.iloc[1].baseline == "night-1" and rows.iloc[1].verdict == "no detectable change"
+    assert rows.iloc[1].violation_verdict == "no detectable change" and rows.iloc[1].violation_rate == 0.0
     assert (results / "history.html").exists() and "night-2" in (results / "history.md").read_text()
     manifest = json.loads((run / "run.json").read_text())
     assert manifest["skills"][0].startswith(str(results / "cache" / "skills"))

@@ -116,3 +116,75 @@ def test_gather_over_single_steps_or_child_workflows_is_not_flagged(check):
             return await asyncio.gather(*[two(i) for i in items])
     """)
     assert out.found == out.expected
+
+
+def test_sync_helper_called_from_async_workflow_is_judged_like_the_workflow(check):
+    """Issue 17 (2): the message says which calls raise and which only block the event loop (3.4.0)."""
+    out = check({
+        "notify.py": """
+            from dbos import DBOS
+
+            def notify(wf_id):
+                DBOS.send(wf_id, "done")  # expect: async-sync-call
+
+            def start_child(child, x):
+                return DBOS.start_workflow(child, x)  # expect: async-sync-call
+        """,
+        "app.py": """
+            from dbos import DBOS
+            from notify import notify, start_child
+
+            @DBOS.workflow()
+            def child(x):
+                return x
+
+            @DBOS.workflow()
+            async def parent(wf_id):
+                notify(wf_id)
+                start_child(child, 1)
+        """,
+    })
+    assert out.found == out.expected
+    messages = {v.line: v.message for v in out.report.violations if v.path == "notify.py"}
+    assert "raises RuntimeError" in messages[4] and "`notify`" in messages[4] and "`parent`" in messages[4]
+    assert "blocks the event loop" in messages[7] and "RuntimeError" not in messages[7]
+
+
+def test_sync_helper_run_in_a_thread_or_called_only_from_sync_code_is_not_flagged(check):
+    out = check("""
+        import asyncio
+        from dbos import DBOS
+
+        def notify(wf_id):
+            DBOS.send(wf_id, "done")
+
+        @DBOS.workflow()
+        async def parent(wf_id):
+            await asyncio.to_thread(notify, wf_id)
+            await asyncio.get_running_loop().run_in_executor(None, lambda: notify(wf_id))
+
+        @DBOS.workflow()
+        def sync_parent(wf_id):
+            notify(wf_id)
+    """)
+    assert out.found == out.expected
+
+
+def test_which_sync_calls_raise_in_a_running_loop_matches_dbos_3_4_0():
+    """The messages say "raises" for exactly the methods 3.4.0 guards with `check_async` (the singular
+    cancel/delete call the guarded plural forms); the others block the loop."""
+    import importlib.metadata
+    import re
+    from pathlib import Path
+
+    import dbos
+    import pytest
+
+    from graders.rules.async_rules import RAISE_IN_LOOP, SYNC_WITH_ASYNC_TWIN
+
+    if importlib.metadata.version("dbos") != "3.4.0":
+        pytest.skip("the table is for dbos 3.4.0")
+    source = (Path(dbos.__file__).parent / "_dbos.py").read_text()
+    guarded = set(re.findall(r'^\s+check_async\("(\w+)"\)', source, re.M))
+    assert RAISE_IN_LOOP == (guarded & SYNC_WITH_ASYNC_TWIN) | {"cancel_workflow", "delete_workflow"}
+    assert "start_workflow" not in RAISE_IN_LOOP and "enqueue_workflow" not in RAISE_IN_LOOP

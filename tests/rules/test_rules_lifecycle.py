@@ -300,3 +300,199 @@ def test_second_program_that_configures_but_never_launches_is_flagged(check):
         """,
     })
     assert out.found == out.expected
+
+
+def test_setup_module_configuring_at_import_is_launched_by_its_importer(check):
+    """Issue 17 (1): the program is the entry module plus what it imports, whichever module launches."""
+    out = check({
+        "app/setup.py": """
+            from dbos import DBOS
+            DBOS(config={"name": "app", "application_version": "1"})  # expect: lifecycle-launch-at-import
+        """,
+        "app/workflows/orders.py": """
+            from dbos import DBOS
+
+            @DBOS.workflow()
+            def place(order_id):
+                return order_id
+        """,
+        "main.py": """
+            from dbos import DBOS
+            import app.setup
+            from app.workflows.orders import place
+
+            def main():
+                DBOS.launch()
+                place(1)
+
+            if __name__ == "__main__":
+                main()
+        """,
+    })
+    assert out.found == out.expected
+
+
+def test_setup_module_configuring_at_import_whose_importer_never_launches_is_flagged(check):
+    out = check({
+        "app/setup.py": """
+            from dbos import DBOS
+            config = {"name": "app", "application_version": "1"}
+            DBOS(config=config)  # expect: lifecycle-launch-at-import, lifecycle-no-launch
+        """,
+        "main.py": """
+            import app.setup
+
+            def main():
+                print("started")
+
+            if __name__ == "__main__":
+                main()
+        """,
+    })
+    assert out.found == out.expected
+
+
+def test_silent_sqlite_fallback_into_the_system_database_url_is_flagged(check):
+    """Issue 11 (5): with the variable unset the program starts from an empty database and redoes work."""
+    out = check({
+        "settings.py": """
+            import os
+            DEFAULT_DB = "sqlite:///local.sqlite"
+            SYSTEM_DB = os.environ.get("DBOS_SYSTEM_DATABASE_URL", DEFAULT_DB)  # expect: lifecycle-silent-db-fallback
+        """,
+        "client_tool.py": """
+            import os
+            from dbos import DBOSClient
+
+            def database_url():
+                return os.getenv("SYS_DB") or "sqlite:///jobs.sqlite"  # expect: lifecycle-silent-db-fallback
+
+            def main():
+                client = DBOSClient(system_database_url=database_url())
+                try:
+                    client.list_workflows()
+                finally:
+                    client.destroy()
+
+            if __name__ == "__main__":
+                main()
+        """,
+        "app.py": """
+            import os
+            from dbos import DBOS, DBOSConfig
+            from settings import SYSTEM_DB
+
+            def main():
+                config: DBOSConfig = {"name": "app", "application_version": "1", "system_database_url": SYSTEM_DB}
+                DBOS(config=config)
+                DBOS.launch()
+
+            def other():
+                url = os.environ.get("URL", f"sqlite:///{os.getcwd()}/x.sqlite")  # expect: lifecycle-silent-db-fallback
+                DBOS(config={"name": "other", "application_version": "1", "system_database_url": url})
+                DBOS.launch()
+
+            if __name__ == "__main__":
+                main()
+        """,
+    })
+    assert out.found == out.expected
+
+
+def test_required_url_explicit_logged_default_and_test_databases_are_not_flagged(check):
+    out = check({
+        "app.py": """
+            import logging
+            import os
+            import sys
+            from dbos import DBOS, DBOSConfig
+
+            LOG_LEVEL = os.environ.get("LOG_LEVEL", "sqlite-ish")
+
+            def system_url():
+                url = os.environ.get("DBOS_SYSTEM_DATABASE_URL")
+                if url is None:
+                    logging.warning("DBOS_SYSTEM_DATABASE_URL is unset: using the development database dev.sqlite")
+                    url = "sqlite:///dev.sqlite"
+                return url
+
+            def main():
+                if "DBOS_SYSTEM_DATABASE_URL" not in os.environ:
+                    sys.exit("set DBOS_SYSTEM_DATABASE_URL to the system database")
+                config: DBOSConfig = {
+                    "name": "app", "application_version": "1",
+                    "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
+                }
+                DBOS(config=config)
+                DBOS.launch()
+
+            def dev():
+                cache = os.environ.get("CACHE_URL", "sqlite:///cache.sqlite")
+                DBOS(config={"name": "dev", "application_version": "1", "system_database_url": system_url()})
+                DBOS.launch()
+                return cache
+
+            if __name__ == "__main__":
+                main()
+        """,
+        "tests/conftest.py": """
+            import os
+            import pytest
+            from dbos import DBOS
+
+            @pytest.fixture
+            def dbos(tmp_path):
+                url = os.environ.get("DBOS_TEST_DATABASE_URL", f"sqlite:///{tmp_path}/t.sqlite")
+                DBOS(config={"name": "t", "system_database_url": url})
+                DBOS.reset_system_database()
+                DBOS.launch()
+                yield
+                DBOS.destroy()
+        """,
+    })
+    assert out.found == out.expected
+
+
+def test_config_url_read_without_default_is_a_silent_fallback_inside_dbos(check):
+    """DBOS 3.4.0 replaces a missing or empty system_database_url by sqlite:///<name>.sqlite; a DBOSClient
+    raises instead, and a fixture wants a fresh database."""
+    out = check("""
+        import os
+        import pytest
+        from dbos import DBOS, DBOSClient
+
+        def url():
+            return os.getenv("DBOS_SYSTEM_DATABASE_URL")
+
+        def main():
+            DBOS(config={
+                "name": "app", "application_version": "1",
+                "system_database_url": os.environ.get("SYS_DB"),  # expect: lifecycle-silent-db-fallback
+            })
+            DBOS.launch()
+
+        def worker():
+            config = {"name": "w", "application_version": "1"}
+            DBOS(config={**config, "system_database_url": url()})  # expect: lifecycle-silent-db-fallback
+            DBOS.launch()
+
+        def admin():
+            client = DBOSClient(system_database_url=os.environ.get("DBOS_SYSTEM_DATABASE_URL"))
+            try:
+                return client.list_workflows()
+            finally:
+                client.destroy()
+
+        @pytest.fixture
+        def dbos_env(tmp_path):
+            DBOS(config={"name": "t", "application_version": "t",
+                         "system_database_url": os.environ.get("T", f"sqlite:///{tmp_path}/t.db")})
+            DBOS.reset_system_database()
+            DBOS.launch()
+            yield
+            DBOS.destroy()
+
+        if __name__ == "__main__":
+            main()
+    """)
+    assert out.found == out.expected

@@ -158,3 +158,83 @@ def test_enqueue_with_partition_key_or_on_plain_queue_is_not_flagged(check):
                 client.destroy()
     """)
     assert out.found == out.expected
+
+
+def test_register_after_the_fixtures_launch_or_under_a_launched_guard_is_not_flagged(check):
+    """Issue 17 (5): in a test, DBOS is already launched by its fixture; a later relaunch does not move it."""
+    out = check({
+        "tests/conftest.py": """
+            import pytest
+            from dbos import DBOS
+
+            CONFIG = {"name": "t", "system_database_url": "sqlite:///t.db"}
+
+            @pytest.fixture
+            def dbos():
+                DBOS.destroy()
+                DBOS(config=CONFIG)
+                DBOS.reset_system_database()
+                DBOS.launch()
+                yield
+                DBOS.destroy()
+        """,
+        "tests/test_queue.py": """
+            from dbos import DBOS
+            from conftest import CONFIG
+
+            def test_queue_survives_restart(dbos):
+                DBOS.register_queue("q")
+                DBOS.destroy()
+                DBOS(config=CONFIG)
+                DBOS.launch()
+                DBOS.register_queue("q")
+        """,
+        "app.py": """
+            from dbos import DBOS
+
+            launched = False
+
+            def start():
+                global launched
+                if launched:
+                    DBOS.register_queue("jobs")
+                    return
+                DBOS(config={"name": "a", "application_version": "1"})
+                DBOS.launch()
+                launched = True
+                DBOS.register_queue("jobs")
+        """,
+    })
+    assert out.found == out.expected
+
+
+def test_register_between_a_tests_destroy_and_relaunch_is_flagged(check):
+    out = check({
+        "tests/conftest.py": """
+            import pytest
+            from dbos import DBOS
+
+            CONFIG = {"name": "t", "system_database_url": "sqlite:///t.db"}
+
+            @pytest.fixture
+            def dbos():
+                DBOS.destroy()
+                DBOS(config=CONFIG)
+                DBOS.reset_system_database()
+                DBOS.launch()
+                yield
+                DBOS.destroy()
+        """,
+        "tests/test_queue.py": """
+            from dbos import DBOS
+            from conftest import CONFIG
+
+            def test_queue_survives_restart(dbos):
+                DBOS.register_queue("q")
+                DBOS.destroy()
+                DBOS(config=CONFIG)
+                DBOS.register_queue("q")  # expect: queue-registered-before-launch
+                DBOS.launch()
+        """,
+    })
+    assert out.found == out.expected

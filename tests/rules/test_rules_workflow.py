@@ -381,3 +381,41 @@ def test_state_inside_given_library_modules_is_not_the_authors_mutation(check):
         """,
     })
     assert out.found == out.expected
+
+
+def test_thread_pool_starting_a_method_workflow_of_a_function_local_class_is_flagged(check):
+    """Issue 17 (3): the same as a plain function workflow."""
+    out = check("""
+        from concurrent.futures import ThreadPoolExecutor
+        from dbos import DBOS
+
+        def run_all(ids):
+            @DBOS.dbos_class()
+            class Worker:
+                @DBOS.workflow()
+                def process(self, i):
+                    return i
+
+            worker = Worker()
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                return [pool.submit(worker.process, i) for i in ids]  # expect: workflow-thread-start
+    """)
+    assert out.found == out.expected
+
+
+def test_step_run_through_asyncio_to_thread_in_an_async_workflow_is_not_flagged(check):
+    """Issue 17 (3): the context is copied, the step is checkpointed and skipped on replay (3.4.0)."""
+    out = check("""
+        import asyncio
+        from dbos import DBOS
+
+        @DBOS.step()
+        def fetch(i):
+            return i
+
+        @DBOS.workflow()
+        async def process(ids):
+            first = await asyncio.to_thread(fetch, ids[0])
+            return [first, *[await asyncio.to_thread(fetch, i) for i in ids[1:]]]
+    """)
+    assert out.found == out.expected

@@ -3,7 +3,7 @@ import os
 import sqlalchemy as sa
 from dbos import DBOS, SQLAlchemyDatasource
 
-shop_db = SQLAlchemyDatasource.create(os.environ.get("SHOP_DB", "sqlite:///shop.db"))
+shop_db = SQLAlchemyDatasource.create(os.environ["SHOP_DB"])
 
 
 @shop_db.transaction()

@@ -6,7 +6,7 @@ from dbos import DBOS, DBOSConfig, SQLAlchemyDatasource, SetWorkflowID
 
 from etl import sources
 
-warehouse = SQLAlchemyDatasource.create(os.environ.get("WAREHOUSE_URL", "sqlite:///warehouse.db"))
+warehouse = SQLAlchemyDatasource.create(os.environ["WAREHOUSE_URL"])
 
 
 @DBOS.step(retries_allowed=True, max_attempts=4, interval_seconds=0.5)
