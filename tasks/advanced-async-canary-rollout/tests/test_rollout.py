@@ -73,13 +73,13 @@ def test_a_crash_during_deploy_resumes_without_redeploying():
 
 
 def test_a_restart_during_the_bake_waits_only_for_the_rest():
-    bake = 10.0
+    bake = 20.0  # long enough that a slow restart (DBOS launch under load) still lands inside it
     proc = start_program("rollout.py", "start", "1.3.0", env=env_for("bake", BAKE_S=str(bake)), log="bake-first.log")
     try:
         wait_until(lambda: len(fleet("bake", "1.3.0", "deploy")) == 3 or proc.poll() is not None, timeout=40,
                    message="the canaries to be deployed")
         assert proc.poll() is None, (WORKSPACE / "bake-first.log").read_text()[-2000:]
-        time.sleep(1)  # a second into the bake
+        time.sleep(3)  # three seconds into the bake
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -95,9 +95,9 @@ def test_a_restart_during_the_bake_waits_only_for_the_rest():
     last_deploy = max(e["at"] for e in fleet("bake", "1.3.0", "deploy"))
     first_read = min(e["at"] for e in fleet("bake", "1.3.0", "metrics"))
     assert first_read >= last_deploy + bake - 0.2, "error rates were read before the bake was over"
-    # More than a second of the bake had passed before the restart: a fresh bake would read at or after
+    # Three seconds of the bake had passed before the restart: a fresh bake would read at or after
     # restarted_at + bake.
-    assert first_read < restarted_at + bake - 0.5, "the restart baked for a fresh BAKE_S"
+    assert first_read < restarted_at + bake - 1, "the restart baked for a fresh BAKE_S"
 
 
 def test_abort_from_another_terminal_rolls_back_at_once():
