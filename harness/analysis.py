@@ -10,8 +10,9 @@ pass rates (the mean over epochs), so a task counts once however many epochs it 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -22,12 +23,16 @@ from harness.stats import Estimate
 
 SEED = 20240601  # every bootstrap in a report uses this seed: the same records give the same report
 NONE = "none"
+PLACEBO = "placebo"
+ARM_ORDER = (NONE, "inline", PLACEBO, "tool", "tool-forced", "index")
+ON_DEMAND = ("tool", "tool-forced", "index")  # arms where the model decides whether to read the skill
 
 TRIAL_COLUMNS = ["trial_id", "key", "task_id", "task_hash", "category", "model", "arm", "skill", "skill_hash",
                  "variant", "epoch", "status", "graded", "passed", "score", "reason", "detail", "tests_passed",
                  "tests_total", "tests_failed", "not_durable", "durable", "failing", "rules", "n_violations",
                  "violated", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd",
-                 "calls", "skill_reads", "generation_s", "grading_s", "duration_s"]
+                 "calls", "skill_reads", "generation_s", "grading_s", "duration_s", "skill_files", "read_skill_md",
+                 "first_read_turn"]
 
 
 def variant_of(arm: str, skill_label: str | None) -> str:
@@ -65,6 +70,9 @@ def trials_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
             "skill_reads": len(r.get("skill_files_read") or []),
             "generation_s": r.get("generation_s") or 0.0, "grading_s": r.get("grading_s") or 0.0,
             "duration_s": r.get("duration_s") or 0.0,
+            "skill_files": tuple(r.get("skill_files_read") or ()),
+            "read_skill_md": "SKILL.md" in (r.get("skill_files_read") or ()),
+            "first_read_turn": min((x["turn"] for x in r.get("skill_reads") or []), default=float("nan")),
         })
     return pd.DataFrame(rows, columns=TRIAL_COLUMNS)
 
@@ -74,8 +82,11 @@ def graded(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def variants(df: pd.DataFrame) -> list[str]:
-    """Variants in report order: ``none`` first, then by arm and skill."""
-    return sorted(df.variant.unique(), key=lambda v: (v != NONE, v))
+    """Variants in report order: ``none`` first, then by arm (in ``ARM_ORDER``) and skill."""
+    def key(v: str) -> tuple[int, str]:
+        arm, _, skill = v.partition(":")
+        return (ARM_ORDER.index(arm) if arm in ARM_ORDER else len(ARM_ORDER), skill)
+    return sorted(df.variant.unique(), key=key)
 
 
 def per_task(df: pd.DataFrame) -> pd.DataFrame:
@@ -253,17 +264,26 @@ def side(df: pd.DataFrame, model: str, variant: str) -> pd.DataFrame:
     return df[(df.model == model) & (df.variant == variant)]
 
 
-def uplift(df: pd.DataFrame, seed: int = SEED, test: str = stats.DEFAULT_TEST) -> pd.DataFrame:
-    """Skill uplift: every skill variant minus ``none`` of the same model, paired by task, overall (category
+def placebo_of(variant: str) -> str | None:
+    """The placebo variant a skill variant is measured against for its content effect (same skill version)."""
+    arm, _, skill = variant.partition(":")
+    return None if arm in (NONE, PLACEBO) or not skill else f"{PLACEBO}:{skill}"
+
+
+def uplift(df: pd.DataFrame, seed: int = SEED, test: str = stats.DEFAULT_TEST, *,
+           against: str = NONE) -> pd.DataFrame:
+    """Skill uplift: every skill variant minus ``none`` of the same model (``against="placebo"``: every real skill
+    variant minus the placebo of the same skill version, the *content* effect), paired by task, overall (category
     ``all``) and per category: the pass rate (``result``), the rule-violation rate (``violations``) and the
     score (``score``)."""
     rows = []
     for model in sorted(df.model.unique()):
-        base = side(df, model, NONE)
-        if graded(base).empty:
-            continue
         for variant in variants(df[df.model == model]):
-            if variant == NONE:
+            baseline = NONE if against == NONE else placebo_of(variant)
+            if variant == NONE or baseline is None:
+                continue
+            base = side(df, model, baseline)
+            if graded(base).empty:
                 continue
             cand = side(df, model, variant)
             scopes = [("all", base, cand)] + [
@@ -276,6 +296,33 @@ def uplift(df: pd.DataFrame, seed: int = SEED, test: str = stats.DEFAULT_TEST) -
                                  "violations": paired(b, c, seed, test=test, outcome="violated"),
                                  "score": paired(b, c, seed, test=test, outcome="score")})
     return pd.DataFrame(rows, columns=["model", "variant", "category", "result", "violations", "score"])
+
+
+def activation_table(df: pd.DataFrame, seed: int = SEED, test: str = stats.DEFAULT_TEST) -> pd.DataFrame:
+    """Per model x on-demand variant (tool, tool-forced, index): of the trials that reached the model, how many
+    opened the skill (read any file), read SKILL.md, at which turn the first read came (median), which references
+    were read (file: trials), and the pass-rate uplift over ``none`` (paired by task) among the trials that opened
+    it (``activated``) and those that did not (``inactive``; None when a group is empty). The split is
+    observational: the model chooses to read, so the two groups may differ in more than the skill."""
+    rows = []
+    reached = df[df.reason != "model_api_error"]
+    for (model, variant), part in reached.groupby(["model", "variant"], sort=True):
+        if variant.split(":", 1)[0] not in ON_DEMAND or part.empty:
+            continue
+        opened = part.skill_files.map(bool)
+        refs = Counter(f for files in part.skill_files for f in files if f != "SKILL.md")
+        base = side(df, model, NONE)
+        groups = {}
+        for name, mask in (("activated", opened), ("inactive", ~opened)):
+            group = part[mask]
+            groups[name] = paired(base, group, seed, test=test) if len(graded(group)) and len(graded(base)) else None
+        turns = part.first_read_turn.dropna()
+        rows.append({"model": model, "variant": variant, "trials": len(part), "opened": int(opened.sum()),
+                     "read_skill_md": int(part.read_skill_md.sum()),
+                     "first_turn": float(turns.median()) if len(turns) else None,
+                     "references": tuple(refs.most_common()), **groups})
+    return pd.DataFrame(rows, columns=["model", "variant", "trials", "opened", "read_skill_md", "first_turn",
+                                       "references", "activated", "inactive"])
 
 
 def rule_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -348,9 +395,12 @@ class RunAnalysis:
     usage: pd.DataFrame
     power: pd.DataFrame
     test: str = stats.DEFAULT_TEST
+    content: pd.DataFrame = field(default_factory=pd.DataFrame)  # uplift over placebo (``uplift(against=...)``)
+    activation: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def analyze(records: Iterable[dict[str, Any]], seed: int = SEED, test: str = stats.DEFAULT_TEST) -> RunAnalysis:
     df = trials_frame(records)
     return RunAnalysis(df, arm_summary(df, seed), uplift(df, seed, test), rule_table(df), usage_table(df),
-                       power_table(df, tuple(dict.fromkeys((test, "sign"))), seed=seed), test)
+                       power_table(df, tuple(dict.fromkeys((test, "sign"))), seed=seed), test,
+                       uplift(df, seed, test, against=PLACEBO), activation_table(df, seed, test))

@@ -80,7 +80,7 @@ def prior_estimates(trials: list[Trial], tasks: Mapping[str, Any], skills: Mappi
         tools = tools_for(model.mode, arm, skill)
         chars = len(request.system_prompt) + len(first_message(request, model.mode, tools))
         chars += sum(len(t.description) + 200 for t in tools)
-        if arm is Arm.TOOL and skill is not None:  # SKILL.md and a few references, read on demand
+        if arm.reads_skill and skill is not None:  # SKILL.md and a few references, read on demand
             sizes = [len(text) for _, text in skill.files]
             chars += sizes[0] + 3 * (sum(sizes[1:]) // max(len(sizes) - 1, 1))
         tokens = estimate_trial_tokens(chars, agent=model.agent, max_turns=model.get("max_turns", 30),

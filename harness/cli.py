@@ -19,6 +19,7 @@ from graders.errors import SetupError
 from harness.cli_reports import COMMANDS as REPORT_COMMANDS
 from harness.cli_reports import add_parsers as add_report_parsers
 from harness.errors import UserError
+from harness.skills import ARM_NAMES, Arm
 from harness.stats import DEFAULT_TEST, TESTS
 
 SUBCOMMANDS = ("run", "tasks", "report", "check", "validate", "setup", "skill-check", "compare", "nightly", "baseline",
@@ -67,9 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "mutant:<name> (default: one per API key set, see harness/models.toml; else reference)")
     run.add_argument("--skill", action="append", dest="skills", metavar="PATH",
                      help="skill version directory, repeatable (default: skill/)")
-    run.add_argument("--arm", action="append", dest="arms", choices=("none", "inline", "tool"),
+    run.add_argument("--arm", action="append", dest="arms", choices=tuple(a.value for a in Arm),
                      help="skill arm, repeatable: none (no skill), inline (skill in the system prompt), tool "
-                          "(read on demand) (default: none and inline; offline models run under none only)")
+                          "(read on demand), tool-forced (tool, SKILL.md read first), index (docs index in the "
+                          "prompt, files read on demand), placebo (an irrelevant skill of the same size, "
+                          "inline) (default: none and inline; offline models run under none only)")
     run.add_argument("--tasks", metavar="IDS", help="comma-separated task ids or globs (default: all)")
     run.add_argument("--epochs", type=int, default=1, metavar="N", help="repetitions of each trial (default 1)")
     run.add_argument("--run-id", metavar="ID", help="name of the run; reuse it to resume (default: a timestamp)")
@@ -123,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--tasks", metavar="IDS", help="comma-separated task ids or globs (default: all)")
     plan.add_argument("--models", metavar="IDS", help="comma-separated model ids, as --model of run (default: "
                       "as run)")
-    plan.add_argument("--arms", metavar="ARMS", help="comma-separated arms: none, inline, tool (default: none,inline)")
+    plan.add_argument("--arms", metavar="ARMS", help=f"comma-separated arms: {ARM_NAMES} (default: none,inline)")
     plan.add_argument("--skill", action="append", dest="skills", metavar="PATH",
                       help="skill version directory or git:REV:PATH, repeatable (default: skill/)")
     plan.add_argument("--epochs", type=int, default=1, metavar="N", help="repetitions of each trial (default 1)")

@@ -43,6 +43,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                            "differences; sign: directions only; wilcoxon: signed ranks); all three are shown")
     comp.add_argument("--min-effect", type=float, default=0.0, metavar="PP",
                       help="a significant change must also be at least this many percentage points (default 0)")
+    comp.add_argument("--aa", action="store_true",
+                      help="A/A noise floor: BASELINE and CANDIDATE are two runs of the same configuration (or "
+                           "BASELINE alone: its odd epochs against its even ones); reports the tasks that flipped "
+                           "and the decision test's false-alarm rate on this data (exit 0)")
     comp.add_argument("--force", action="store_true", help="compare runs graded against different dbos versions")
     comp.add_argument("--out", metavar="DIR", help="where to write compare-*.md/html (default: the candidate run)")
     comp.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
@@ -79,6 +83,8 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
         raise UserError(f"--alpha {args.alpha}: must be between 0 and 1")
     if args.min_effect < 0:
         raise UserError(f"--min-effect {args.min_effect}: must be 0 or more percentage points")
+    if args.aa:
+        return _compare_aa(args, console)
     if args.candidate is None and not args.arms:
         raise UserError("compare needs CANDIDATE, or --arms BASE_ARM CAND_ARM to compare two arms of one run")
     if args.arms and args.arm:
@@ -97,6 +103,40 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     print(compare.markdown(result))
     console.print(f"Comparison: {md_path} (HTML {html_path})", soft_wrap=True)
     return 1 if result.regressed else 0
+
+
+def _compare_aa(args: argparse.Namespace, console: Console) -> int:
+    from harness import aa, analysis, compare
+    from harness.results import RunDir
+
+    if args.arms:
+        raise UserError("--aa compares a configuration with itself: use --arm to narrow it, not --arms")
+    results = _results(args)
+    run_a = RunDir.open(args.baseline, results)
+    side_a = compare.load_side(run_a, args.arm)
+    if args.candidate:
+        run_b = RunDir.open(args.candidate, results)
+        side_b = compare.load_side(run_b, args.arm)
+        a, b, how, names = side_a.trials, side_b.trials, "two runs", (side_a.label, side_b.label)
+    else:
+        run_b = run_a
+        a, b = aa.split_epochs(side_a.trials)
+        how, names = "epochs of one run", (f"{run_a.run_id} odd epochs", f"{run_a.run_id} even epochs")
+    if args.model:
+        a, b = a[a.model == args.model], b[b.model == args.model]
+    result = aa.aa(a, b, side_a=names[0], side_b=names[1], how=how, alpha=args.alpha, test=args.test,
+                   seed=analysis.SEED)
+    out = Path(args.out) if args.out else run_b.root
+    out.mkdir(parents=True, exist_ok=True)
+    runs = [run_a.run_id] + ([run_b.run_id] if run_b is not run_a else [])
+    stem = compare.file_stem(*runs).replace("compare-", "aa-", 1)
+    (out / f"{stem}.md").write_text(aa.markdown(result))
+    from harness.report_html import page
+
+    (out / f"{stem}.html").write_text(page(f"A/A {names[0]} vs {names[1]}", [aa.html(result)]))
+    print(aa.markdown(result))
+    console.print(f"A/A: {out / (stem + '.md')} (HTML {out / (stem + '.html')})", soft_wrap=True)
+    return 0
 
 
 def cmd_nightly(args: argparse.Namespace, console: Console) -> int:

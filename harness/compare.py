@@ -79,6 +79,7 @@ class Comparison:
     min_effect: float
     notes: list[str] = field(default_factory=list)
     test: str = stats.DEFAULT_TEST
+    uplifts: pd.DataFrame = field(default_factory=pd.DataFrame)  # ``within_run_uplift`` of both sides
 
     @property
     def verdict(self) -> str:
@@ -264,7 +265,23 @@ def compare(base: Side, cand: Side, *, alpha: float = 0.05, min_effect: float = 
     if not pairs:
         raise UserError(f"cannot compare {base.label} with {cand.label}: no model and arm graded the same tasks in "
                         "both")
-    return Comparison(base.label, cand.label, pairs, alpha, min_effect, notes, test)
+    uplifts = pd.concat([within_run_uplift(s, seed, test) for s in (base, cand)], ignore_index=True)
+    return Comparison(base.label, cand.label, pairs, alpha, min_effect, notes, test, uplifts)
+
+
+def within_run_uplift(s: Side, seed: int = analysis.SEED, test: str = stats.DEFAULT_TEST) -> pd.DataFrame:
+    """Each skill arm of one side against ``none`` and against the placebo of its skill version (the content
+    effect), paired by task within the run; empty when the side has no skill arm beside ``none``."""
+    over_none = analysis.uplift(s.trials, seed, test)
+    over_placebo = analysis.uplift(s.trials, seed, test, against=analysis.PLACEBO)
+    placebo = {(u.model, u.variant): u.result for u in over_placebo[over_placebo.category == "all"].itertuples()}
+
+    def cell(result: Paired | None) -> str:
+        return "-" if result is None else f"{fmt_delta(result.difference)} ({result.test} p {fmt_p(result.p_value)})"
+
+    return pd.DataFrame([{"run": s.label, "model": u.model, "arm": u.variant, "over none": cell(u.result),
+                          "over placebo (content)": cell(placebo.get((u.model, u.variant)))}
+                         for u in over_none[over_none.category == "all"].itertuples()])
 
 
 def _skill_hash(df: pd.DataFrame) -> str | None:
@@ -359,6 +376,9 @@ def markdown(c: Comparison, level: int = 1) -> str:
     regressed, improved = moved_table(c, -1), moved_table(c, +1)
     lines += [f"{sub} Tasks that regressed ({len(regressed)})", "", md_table(regressed), "",
               f"{sub} Tasks that improved ({len(improved)})", "", md_table(improved), ""]
+    if not c.uplifts.empty:
+        lines += [f"{sub} Skill uplift within each run (over none, and over placebo: the content effect)", "",
+                  md_table(c.uplifts), ""]
     if c.notes:
         lines += [f"{sub} Notes", ""] + [f"- {n}" for n in c.notes] + [""]
     return "\n".join(lines)
@@ -386,6 +406,9 @@ def html(c: Comparison, extra: list[str] | None = None) -> str:
                                             title=f"{pair.label}: per-task pass rate", names=("baseline", "candidate")))
     body += [f"<h2>Tasks that regressed ({len(moved_table(c, -1))})</h2>", table(moved_table(c, -1)),
              f"<h2>Tasks that improved ({len(moved_table(c, +1))})</h2>", table(moved_table(c, +1))]
+    if not c.uplifts.empty:
+        body += ["<h2>Skill uplift within each run (over none, and over placebo: the content effect)</h2>",
+                 table(c.uplifts)]
     if c.notes:
         body.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in c.notes) + "</ul>")
     return page(f"compare {c.candidate} vs {c.baseline}", body + (extra or []))

@@ -18,7 +18,7 @@ from typing import Any
 from harness.errors import UserError
 from harness.models.settings import ModelSettings, default_models, parse_model_id, parse_param, resolve_settings
 from harness.results import results_root
-from harness.skills import Arm, resolve_skill_spec
+from harness.skills import ARM_NAMES, Arm, resolve_skill_spec
 
 REPO = Path(__file__).resolve().parent.parent
 PG_URL_ENV = "DBOS_EVAL_PG_URL"
@@ -130,7 +130,7 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
         try:
             arm_values.append(Arm(arm))
         except ValueError:
-            raise UserError(f"--arm {arm}: unknown arm (known: none, inline, tool)") from None
+            raise UserError(f"--arm {arm}: unknown arm (known: {ARM_NAMES})") from None
     skill_paths = tuple(resolve_skill_spec(s, results_root(results_dir) / "cache", REPO)
                         for s in (skills or [str(REPO / "skill")]))  # a directory or git:REV:PATH
     patterns = tuple(p.strip() for p in (tasks or "").split(",") if p.strip())

@@ -18,7 +18,7 @@ from typing import Any
 
 from rich.console import Console
 
-from harness import analysis, baseline, compare, history
+from harness import aa, analysis, baseline, compare, history
 from harness.errors import UserError
 from harness.report_html import page
 from harness.results import RunDir, results_root
@@ -28,7 +28,18 @@ SECTIONS = {
     "nightly": {"run_id_prefix", "models", "skills", "arms", "tasks", "epochs", "sandbox", "slots", "pg_url"},
     "budget": {"max_trials", "max_cost_usd"},
     "compare": {"alpha", "min_effect_pp", "fail_on_infra_errors", "test"},
+    "aa": {"models", "arms", "tasks", "epochs"},
 }
+
+
+@dataclass(frozen=True)
+class AASlice:
+    """[aa]: a small matrix run each night beside the main one, its epochs split in two for the A/A noise floor."""
+
+    models: tuple[str, ...]
+    arms: tuple[str, ...]
+    tasks: str
+    epochs: int = 2
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,7 @@ class NightlyConfig:
     min_effect: float = 0.0  # a fraction
     fail_on_infra_errors: bool = True
     test: str = DEFAULT_TEST  # the paired test that decides (harness.stats.TESTS)
+    aa: AASlice | None = None  # without it, the noise floor comes from the main run's epochs (when 2 or more)
 
 
 def _typed(where: str, value: Any, kind: type | tuple[type, ...], what: str) -> Any:
@@ -101,6 +113,16 @@ def load_config(path: Path) -> NightlyConfig:
     if max_cost is not None and _typed(f"{path}: [budget] max_cost_usd", max_cost, (int, float), "a number") <= 0:
         raise UserError(f"{path}: [budget] max_cost_usd: must be positive")
     slots = night.get("slots")
+    aa_slice = None
+    if "aa" in data:
+        section, where = data["aa"], f"{path}: [aa]"
+        aa_epochs = _typed(f"{where} epochs", section.get("epochs", 2), int, "a whole number")
+        if aa_epochs < 2:
+            raise UserError(f"{where} epochs: must be at least 2 (its epochs are split in two)")
+        aa_slice = AASlice(_strings(f"{where} models", section.get("models", night["models"])),
+                           _strings(f"{where} arms", section.get("arms", ["none"])),
+                           ",".join(_strings(f"{where} tasks", section["tasks"])) if "tasks" in section else "",
+                           aa_epochs)
     return NightlyConfig(
         path=path, models=_strings(f"{at} models", night["models"]),
         skills=_strings(f"{at} skills", night.get("skills", ["skill"])),
@@ -114,7 +136,7 @@ def load_config(path: Path) -> NightlyConfig:
         alpha=alpha, min_effect=float(_typed(f"{path}: [compare] min_effect_pp", comp.get("min_effect_pp", 0),
                                              (int, float), "a number")) / 100,
         fail_on_infra_errors=_typed(f"{path}: [compare] fail_on_infra_errors", comp.get("fail_on_infra_errors", True),
-                                    bool, "true or false"), test=test)
+                                    bool, "true or false"), test=test, aa=aa_slice)
 
 
 def check_budget(cfg: NightlyConfig, n_trials: int, models: list[str], base: RunDir | None) -> str | None:
@@ -176,10 +198,11 @@ def run_nightly(config_path: Path, console: Console, *, run_id: str | None = Non
             problem = f"not compared with the baseline: {exc}"
     verdicts = {(p.model, p.cand_variant): (p.verdict, p.violation_verdict) for p in comparison.pairs} \
         if comparison else {}
+    noise = noise_floor(cfg, config, run, results, console)
     history.record(results, history.rows_for(config.run_id, manifest, result, time.strftime("%Y-%m-%dT%H:%M:%S"),
                                              base.run_id if base else None, verdicts))
     trend_md, trend_html = history.write_trend(results)
-    paths = write_nightly(run, comparison, problem, results, result)
+    paths = write_nightly(run, comparison, problem, results, result, noise)
     summary = (compare.verdict_line(comparison) + "\n" + compare.violations_line(comparison)).replace("**", "") \
         if comparison else problem
     console.print(summary, soft_wrap=True, highlight=False)
@@ -194,8 +217,35 @@ def run_nightly(config_path: Path, console: Console, *, run_id: str | None = Non
     return 0 if code in (0, 1) else code
 
 
+def noise_floor(cfg: NightlyConfig, config: Any, run: RunDir, results: Path, console: Console) -> aa.AAResult | str:
+    """The A/A noise floor of tonight: the [aa] slice run (``<run>-aa``) split by epochs, else the main run's own
+    epochs; a sentence saying why there is none otherwise."""
+    from harness.config import build_config
+    from harness.runner import run_evaluation
+
+    source = run
+    if cfg.aa is not None:
+        slice_config = build_config(
+            run_id=f"{config.run_id}-aa", models=list(cfg.aa.models), arms=list(cfg.aa.arms),
+            skills=list(cfg.skills), tasks=cfg.aa.tasks, epochs=cfg.aa.epochs, pg_url=cfg.pg_url,
+            sandbox=cfg.sandbox, keep_dbs=False, slots=cfg.slots, results_dir=str(results),
+            tasks_dir=str(config.tasks_dir))
+        run_evaluation(slice_config, console)
+        source = RunDir(results, slice_config.run_id)
+    df = analysis.trials_frame(source.records())
+    if df.empty or df.epoch.nunique() < 2:
+        return "no A/A noise floor tonight: the run has one epoch (add an [aa] slice or epochs = 2)"
+    try:
+        a, b = aa.split_epochs(df)
+        return aa.aa(a, b, side_a=f"{source.run_id} odd epochs", side_b=f"{source.run_id} even epochs",
+                     how="epochs of one run", alpha=cfg.alpha, test=cfg.test)
+    except UserError as exc:
+        return f"no A/A noise floor tonight: {exc}"
+
+
 def write_nightly(run: RunDir, comparison: compare.Comparison | None, problem: str | None,
-                  results: Path, result: analysis.RunAnalysis | None = None) -> tuple[Path, Path]:
+                  results: Path, result: analysis.RunAnalysis | None = None,
+                  noise: aa.AAResult | str | None = None) -> tuple[Path, Path]:
     """nightly.md (for a CI step summary) and nightly.html in the run folder: the verdict against the baseline,
     the run's uplift, the comparison and the trend; plus compare-<baseline>.md/html when compared."""
     from harness.report_format import headline
@@ -208,6 +258,10 @@ def write_nightly(run: RunDir, comparison: compare.Comparison | None, problem: s
              "## Does the skill still help? (this run: arm minus none, paired by task)", ""]
     lines += headline(result.uplift) or ["No skill arm with a `none` baseline in this run."]
     lines += ["", f"Full run report: `{run.root / 'report.md'}` / `report.html`.", ""]
+    if isinstance(noise, aa.AAResult):
+        lines += [aa.markdown(noise, level=2), ""]
+    elif noise:
+        lines += ["## A/A noise floor", "", noise, ""]
     if comparison:
         stem = compare.file_stem(comparison.baseline)
         compare.write(comparison, run.root, stem)
@@ -218,9 +272,12 @@ def write_nightly(run: RunDir, comparison: compare.Comparison | None, problem: s
     html_path = run.root / "nightly.html"
     if comparison:
         trend = ["<h2>Trend</h2>", *history.trend_svgs(df)]
-        html_path.write_text(compare.html(comparison, trend).replace("<h1>Compare", "<h1>Nightly: compare", 1))
+        noise_html = [aa.html(noise)] if isinstance(noise, aa.AAResult) else []
+        html_path.write_text(compare.html(comparison, noise_html + trend).replace("<h1>Compare",
+                                                                                 "<h1>Nightly: compare", 1))
     else:
+        noise_html = [aa.html(noise)] if isinstance(noise, aa.AAResult) else []
         html_path.write_text(page(f"nightly {run.run_id}", [f"<h1>Nightly {run.run_id}</h1><p>Not compared: "
-                                                            f"{escape(problem or '')}</p><h2>Trend</h2>",
-                                                            *history.trend_svgs(df)]))
+                                                            f"{escape(problem or '')}</p>", *noise_html,
+                                                            "<h2>Trend</h2>", *history.trend_svgs(df)]))
     return md_path, html_path

@@ -57,7 +57,7 @@ def build_plan_config(*, models: list[str] | None, arms: list[str] | None, skill
     from harness.config import PROVIDER_KEYS, REPO, keys_present
     from harness.models.settings import default_models, is_api_model, parse_model_id, resolve_settings
     from harness.results import results_root
-    from harness.skills import Arm, resolve_skill_spec
+    from harness.skills import ARM_NAMES, Arm, resolve_skill_spec
 
     if epochs < 1:
         raise UserError(f"--epochs {epochs}: must be at least 1")
@@ -71,7 +71,7 @@ def build_plan_config(*, models: list[str] | None, arms: list[str] | None, skill
         try:
             arm_values.append(Arm(arm))
         except ValueError:
-            raise UserError(f"--arms {arm}: unknown arm (known: none, inline, tool)") from None
+            raise UserError(f"--arms {arm}: unknown arm (known: {ARM_NAMES})") from None
     results = results_root(results_dir)
     settings = {m: resolve_settings(m, mode=mode, base_url="http://localhost/v1" if m.startswith(
         "openai-compatible/") else None) for m in models if is_api_model(m)}

@@ -8,7 +8,8 @@ A new arm adds its system prompt here (``system_prompt``) and its value to ``har
 from __future__ import annotations
 
 from harness.models import GenerationRequest, read_tree
-from harness.skills import Arm, SkillVersion
+from harness.placebo import placebo_for
+from harness.skills import FRONT_MATTER, Arm, SkillVersion
 from harness.tasks import Task
 from harness.trials import Trial
 
@@ -18,15 +19,42 @@ BASE_SYSTEM = (
 )
 
 
+FORCED_READ = ("Before you do anything else, read the skill's SKILL.md with the read_skill_file tool, then "
+               "follow it.")
+
+
+def file_summary(rel: str, text: str) -> str:
+    """One line for a docs index: the file's first heading (else its first sentence), at most 100 characters."""
+    body = FRONT_MATTER.sub("", text)
+    heading = next((ln.lstrip("#").strip() for ln in body.splitlines() if ln.startswith("#")), "")
+    line = heading or next((ln.strip() for ln in body.splitlines() if ln.strip()), rel)
+    return line if len(line) <= 100 else line[:97] + "..."
+
+
+def docs_index(skill: SkillVersion) -> str:
+    """The skill condensed to an AGENTS.md-style index: each file with one line."""
+    lines = [f"- {rel}: {skill.description if rel == 'SKILL.md' else file_summary(rel, text)}"
+             for rel, text in skill.files]
+    return "\n".join(lines)
+
+
 def system_prompt(arm: Arm, skill: SkillVersion | None) -> str:
-    """The system prompt for an arm: the skill inline, only its summary (tool arm), or nothing."""
+    """The system prompt for an arm: the skill (or its placebo) inline, its summary (tool arms), its docs index,
+    or nothing."""
     if arm is Arm.NONE or skill is None:
         return BASE_SYSTEM
-    if arm is Arm.TOOL:
+    if arm in (Arm.TOOL, Arm.TOOL_FORCED):
+        forced = f"\n{FORCED_READ}" if arm is Arm.TOOL_FORCED else ""
         return (f"{BASE_SYSTEM}\n\nAn agent skill is available. Read its files with the read_skill_file tool "
-                f"when it is relevant.\n<skill name=\"{skill.name}\">{skill.description}</skill>")
+                f"when it is relevant.{forced}\n<skill name=\"{skill.name}\">{skill.description}</skill>")
+    if arm is Arm.INDEX:
+        return (f"{BASE_SYSTEM}\n\nDocs index of the agent skill {skill.name} (read any file with the "
+                f"read_skill_file tool; prefer reading the relevant file to guessing):\n{docs_index(skill)}")
+    if arm is Arm.PLACEBO:
+        skill = placebo_for(skill)
     body = "\n\n".join(f'<skill_file path="{rel}">\n{text}\n</skill_file>' for rel, text in skill.files)
     return f"{BASE_SYSTEM}\n\nFollow this agent skill ({skill.name}):\n{body}"
+
 
 
 PROMPT_FOOTER = (

@@ -14,11 +14,14 @@ from typing import Any
 import pandas as pd
 from rich.table import Table
 
-from harness import analysis
+from harness import analysis, audits
 from harness.cost_report import cost_and_skill_section
 from harness.junit import write_junit
 from harness.report_format import (
+    ACTIVATION_NOTE,
+    CONTENT_NOTE,
     POWER_NOTE,
+    activation_md,
     failed_trials_table,
     failures_table,
     headline,
@@ -47,12 +50,13 @@ def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]
     arms, uplift, rules = result.arms, result.uplift, result.rules
     infra = df[df.status == "infra_error"]
     if not uplift.empty:
-        lines += ["## Skill uplift", ""] + headline(uplift) + [""]
+        lines += ["## Skill uplift", ""] + headline(uplift, content=result.content) + [""]
     lines += ["## Power", "", *power_lines(result.power, result.test), "", POWER_NOTE, ""]
     lines += ["## Pass rate per model and arm", "",
               "95% intervals: Wilson when every task ran once; otherwise a bootstrap over tasks (epochs of one task "
               "are not independent). Infra errors are excluded from every denominator; model errors count as "
-              "failures.", "", md_table(rates_table(arms)), ""]
+              "failures. Tokens and seconds per trial: what the arm costs beside what it buys.", "",
+              md_table(rates_table(arms, result.usage)), ""]
     if not uplift.empty:
         lines += ["## Skill uplift (arm minus none, paired by task)", "",
                   f"Per task: pass rate with the skill minus without (mean over epochs); the interval is a bootstrap "
@@ -64,6 +68,12 @@ def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]
                   "Share of graded trials with at least one rule violation, paired by task like the pass rate; more "
                   "violations with the skill is a regression of its own.", "", md_table(violations_table(uplift)),
                   "", "### Per category", "", md_table(uplift_table(uplift, True)), ""]
+    if not result.content.empty:
+        lines += ["## Content effect (skill arm minus placebo, paired by task)", "", CONTENT_NOTE, "",
+                  md_table(uplift_table(result.content, False, base="placebo")), ""]
+    if not result.activation.empty:
+        lines += ["## Skill activation by arm", "", ACTIVATION_NOTE, "", md_table(activation_md(result.activation)),
+                  ""]
     lines += ["## Rule violations", "",
               "Share of graded trials with at least one violation of the rule, per arm; for skill arms the change "
               "against none, the tasks where it is violated less / more often, and the sign test.", "",
@@ -72,6 +82,7 @@ def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]
               "## Task x arm matrix (passed/graded trials)", "", md_table(matrix_table(df)), "",
               "## Tokens, cost and time per arm", "", md_table(usage_md(result.usage)), ""]
     lines += cost_and_skill_section(records)  # real models: cost, paid, skill activation
+    lines += audits.markdown(audits.audit(df, records))
     failed, n_failed = failed_trials_table(df, records=records, run_root=run_root)
     if n_failed:
         more = f" (first {len(failed)} of {n_failed})" if n_failed > len(failed) else ""

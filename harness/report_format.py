@@ -95,12 +95,18 @@ def md_table(df: pd.DataFrame) -> str:
 
 # ---- the tables ----
 
-def rates_table(arms: pd.DataFrame) -> pd.DataFrame:
+def rates_table(arms: pd.DataFrame, usage: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Pass rate per model x arm; with ``usage``, the arm's cost beside it (tokens and seconds per trial)."""
     k = int(arms.k.max()) if not arms.empty else 0
+    cost = {(u.model, u.variant): u for u in usage.itertuples()} if usage is not None else {}
     rows = []
     for a in arms.itertuples():
         row = {"model": a.model, "arm": a.variant, "tasks": a.tasks, "trials": a.trials, "passed": a.passed,
                "pass rate [95% CI]": fmt_rate(a.rate), "interval": a.method}
+        if (a.model, a.variant) in cost:
+            u = cost[(a.model, a.variant)]
+            row.update({"tokens/trial": round(u.tokens_per_trial),
+                        "s/trial": round(u.generation_s + u.grading_s, 1)})
         if k > 1:
             row[f"pass@{a.k}"] = fmt_rate(a.pass_at_k)
             row[f"pass^{a.k}"] = fmt_rate(a.pass_hat_k)
@@ -110,7 +116,9 @@ def rates_table(arms: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def uplift_table(uplift: pd.DataFrame, per_category: bool) -> pd.DataFrame:
+def uplift_table(uplift: pd.DataFrame, per_category: bool, base: str = NONE) -> pd.DataFrame:
+    """The paired uplift rows; ``base`` names the baseline column (``none``, or ``placebo`` for the content
+    effect)."""
     part = uplift[(uplift.category != "all") if per_category else (uplift.category == "all")]
     rows = []
     for u in part.itertuples():
@@ -118,7 +126,7 @@ def uplift_table(uplift: pd.DataFrame, per_category: bool) -> pd.DataFrame:
         row = {"model": u.model, "arm": u.variant}
         if per_category:
             row["category"] = u.category
-        row.update({"tasks": r.n_tasks, "none": fmt_pct(r.baseline_rate), "with skill": fmt_pct(r.candidate_rate),
+        row.update({"tasks": r.n_tasks, base: fmt_pct(r.baseline_rate), "with skill": fmt_pct(r.candidate_rate),
                     "uplift [95% CI]": fmt_delta(r.difference), "better": r.improved, "worse": r.worsened,
                     "same": r.ties})
         row.update({f"{t} p": fmt_p(r.p_values[t]) for t in test_order(r.test)})
@@ -271,10 +279,47 @@ def failed_trials_table(df: pd.DataFrame, limit: int = 200, records: list[dict[s
     return pd.DataFrame(rows), len(bad)
 
 
-def headline(uplift: pd.DataFrame, alpha: float = ALPHA) -> list[str]:
-    """Per model and skill arm: the pass-rate uplift, and beside it the rule-violation change with its verdict."""
+def headline(uplift: pd.DataFrame, alpha: float = ALPHA, content: pd.DataFrame | None = None) -> list[str]:
+    """Per model and skill arm: the pass-rate uplift, and beside it the rule-violation change with its verdict;
+    with ``content``, the uplift over the placebo of the same skill version (what the content adds)."""
     lines = []
+    over_placebo = {} if content is None or content.empty else {
+        (c.model, c.variant): c for c in content[content.category == "all"].itertuples()}
     for u in uplift[uplift.category == "all"].itertuples():
         lines.append(f"- **{u.model}**: " + describe_paired(u.result, NONE, u.variant, alpha))
         lines.append(f"  - {describe_violations(u.violations, NONE, u.variant, alpha)}")
+        c = over_placebo.get((u.model, u.variant))
+        if c is not None:
+            placebo = analysis.placebo_of(u.variant) or "placebo"
+            lines.append(f"  - content effect: {describe_paired(c.result, placebo, u.variant, alpha)}")
     return lines
+
+
+CONTENT_NOTE = ("The placebo arm gets a skill of the same size and form about houseplant care (harness.placebo), "
+                "inline: an uplift over `none` that the placebo also shows is extra context, not the skill's "
+                "content. Content effect = skill arm minus placebo, paired by task like the uplift.")
+ACTIVATION_NOTE = ("On-demand arms (tool: offered by name; tool-forced: told to read SKILL.md first, the workspace "
+                   "tools refuse until it has; index: a one-line-per-file docs index in the prompt). Opened: read "
+                   "any skill file. Uplift over none among the trials that opened the skill and those that did not "
+                   "(paired by task); the split is observational: the model chose to read.")
+
+
+def activation_md(activation: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for a in activation.itertuples():
+        refs = ", ".join(f"{p.removeprefix('references/')}: {n}" for p, n in a.references[:5])
+        more = f" (+{len(a.references) - 5} more)" if len(a.references) > 5 else ""
+        rows.append({"model": a.model, "arm": a.variant, "trials": a.trials,
+                     "opened the skill": f"{a.opened}/{a.trials} ({a.opened / a.trials:.0%})",
+                     "read SKILL.md": f"{a.read_skill_md}/{a.trials}",
+                     "first read at turn (median)": "-" if a.first_turn is None or math.isnan(a.first_turn)
+                     else f"{a.first_turn:g}",
+                     "references read (trials)": (refs + more) or "-",
+                     "uplift when opened": _uplift_cell(a.activated), "uplift when not": _uplift_cell(a.inactive)})
+    return pd.DataFrame(rows)
+
+
+def _uplift_cell(result: Paired | None) -> str:
+    if result is None or not result.n_tasks:
+        return "-"
+    return f"{fmt_delta(result.difference)} ({result.n_tasks} tasks, {result.test} p {fmt_p(result.p_value)})"

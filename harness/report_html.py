@@ -14,10 +14,13 @@ from typing import Any
 
 import pandas as pd
 
-from harness import analysis, plots
+from harness import analysis, audits, plots
 from harness.analysis import NONE
 from harness.report_format import (
+    ACTIVATION_NOTE,
+    CONTENT_NOTE,
     POWER_NOTE,
+    activation_md,
     failed_trials_table,
     failures_table,
     headline,
@@ -179,7 +182,7 @@ def html_report(run_id: str, manifest: dict[str, Any], records: list[dict[str, A
     arms, uplift, rules = result.arms, result.uplift, result.rules
     if not uplift.empty:
         items = "".join(f"<li>{escape(line.strip().removeprefix('- ').replace('**', ''))}</li>"
-                        for line in headline(uplift))
+                        for line in headline(uplift, content=result.content))
         body.append(section("Skill uplift", f"<ul class='headline'>{items}</ul>"))
     power = "".join(f"<li>{escape(p.model)} · {escape(p.variant)}: {escape(p.power.sentence(result.test))}</li>"
                     for p in result.power.itertuples())
@@ -187,7 +190,8 @@ def html_report(run_id: str, manifest: dict[str, Any], records: list[dict[str, A
     body.append(section(
         "Pass rate per model and arm", rate_plot(arms),
         note("95% intervals: Wilson when every task ran once; otherwise a bootstrap over tasks. Infra errors are "
-             "excluded from every denominator; model errors count as failures."), table(rates_table(arms))))
+             "excluded from every denominator; model errors count as failures. Tokens and seconds per trial: "
+             "what the arm costs beside what it buys."), table(rates_table(arms, result.usage))))
     if not uplift.empty:
         body.append(section(
             "Skill uplift (arm minus none, paired by task)", uplift_plot(uplift, False),
@@ -200,6 +204,12 @@ def html_report(run_id: str, manifest: dict[str, Any], records: list[dict[str, A
             note("Share of graded trials with at least one rule violation, paired by task; more violations with "
                  "the skill is a regression of its own."), table(violations_table(uplift)),
             "<h3>Per category</h3>", uplift_plot(uplift, True), table(uplift_table(uplift, True))))
+    if not result.content.empty:
+        body.append(section("Content effect (skill arm minus placebo, paired by task)", note(CONTENT_NOTE),
+                            table(uplift_table(result.content, False, base="placebo"))))
+    if not result.activation.empty:
+        body.append(section("Skill activation by arm", note(ACTIVATION_NOTE),
+                            table(activation_md(result.activation))))
     if rules.empty:
         body.append(section("Rule violations", note("No rule violations.")))
     else:
@@ -209,6 +219,7 @@ def html_report(run_id: str, manifest: dict[str, Any], records: list[dict[str, A
     body.append(section("Failures: hidden tests vs durability", table(failures_table(arms, df))))
     body.append(section("Task x arm matrix (passed/graded trials)", matrix_html(df)))
     body.append(section("Tokens, cost and time per arm", table(usage_md(result.usage))))
+    body.append(audits.html(audits.audit(df, records)))
     infra = df[df.status == "infra_error"]
     if not infra.empty:
         body.append(section(f"Infra errors ({len(infra)}, not counted as model failures)",

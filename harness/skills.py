@@ -19,6 +19,17 @@ class Arm(StrEnum):
     NONE = "none"  # no skill at all: the baseline
     INLINE = "inline"  # SKILL.md and every reference in the system prompt
     TOOL = "tool"  # name and description up front; files read on demand through a tool
+    TOOL_FORCED = "tool-forced"  # the tool arm, told (and held) to read SKILL.md before anything else
+    INDEX = "index"  # an AGENTS.md-style docs index (one line per file) in the prompt; files read through the tool
+    PLACEBO = "placebo"  # an irrelevant skill of the same size and form, inline (harness.placebo): context, not content
+
+    @property
+    def reads_skill(self) -> bool:
+        """Arms that offer the read_skill_file tool."""
+        return self in (Arm.TOOL, Arm.TOOL_FORCED, Arm.INDEX)
+
+
+ARM_NAMES = ", ".join(a.value for a in Arm)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """The provider-neutral agent loop and its workspace tools; the Model every real provider runs through.
 
 Agent mode: the model sees the task prompt and the starting app and works through tools (list_files, read_file,
-write_file, replace_in_file, finish; plus read_skill_file in the ``tool`` arm) until it calls finish, stops
-talking, or runs out of turns or tokens; the final workspace is what gets graded. Single-shot mode: one answer
-with whole files in fenced blocks (``harness.models.single_shot``); in the ``tool`` arm the model may read skill
-files first. Every model message, tool call, tool result, retry and skill read goes to the transcript.
+write_file, replace_in_file, finish; plus read_skill_file in the arms that offer the skill on demand: ``tool``,
+``tool-forced``, ``index``) until it calls finish, stops talking, or runs out of turns or tokens; the final
+workspace is what gets graded. Single-shot mode: one answer with whole files in fenced blocks
+(``harness.models.single_shot``); in those arms the model may read skill files first. In ``tool-forced`` the
+workspace tools answer with an error until SKILL.md has been read, so the forced read happens first. Every model
+message, tool call, tool result, retry and skill read goes to the transcript.
 
 Outcomes: a response the model gives that cannot be used, or ``max_tool_errors`` bad tool calls in a row, is a
 ``model_error`` (its raw text in the transcript); an API that keeps failing, or refuses a request, is an
@@ -76,7 +78,7 @@ class ProtocolError(ToolError):
 
 
 def tools_for(mode: str, arm: Arm, skill: SkillVersion | None) -> list[Tool]:
-    skill_tools = [SKILL_TOOL] if arm is Arm.TOOL and skill is not None else []
+    skill_tools = [SKILL_TOOL] if arm.reads_skill and skill is not None else []
     return [*WORKSPACE_TOOLS, *skill_tools] if mode == "agent" else skill_tools
 
 
@@ -290,6 +292,9 @@ class ApiModel:
         if missing:
             raise ProtocolError(f"{call.name} needs {', '.join(missing)}")
         ws = run.workspace
+        if (run.request.arm is Arm.TOOL_FORCED and call.name != SKILL_TOOL.name
+                and not any(path == "SKILL.md" for path, _ in run.skill_reads)):
+            raise ToolError("read the skill's SKILL.md with read_skill_file first (this arm requires it)")
         if call.name == "list_files":
             return ws.listing()
         if call.name == "read_file":

@@ -23,6 +23,7 @@ def test_the_example_config_loads():
     cfg = load_config(REPO / "examples" / "eval.toml")
     assert "git:main:skill" in cfg.skills and cfg.epochs == 3 and cfg.min_effect == pytest.approx(0.05)
     assert cfg.max_trials == 600 and cfg.alpha == 0.05 and cfg.test == "permutation"
+    assert "placebo" in cfg.arms and cfg.aa is not None and cfg.aa.epochs == 2 and cfg.aa.arms == ("none",)
 
 
 def test_the_example_workflow_runs_nightly_on_a_schedule():
@@ -43,6 +44,8 @@ def test_the_example_workflow_runs_nightly_on_a_schedule():
     ("[nightly]\nmodels = ['reference']\n[compare]\ntest = 't-test'\n",
      "[compare] test: must be one of permutation, sign, wilcoxon"),
     ("nightly = [", "not valid TOML"),
+    ("[nightly]\nmodels = ['reference']\n[aa]\nepochs = 1\n", "[aa] epochs: must be at least 2"),
+    ("[nightly]\nmodels = ['reference']\n[aa]\nseeds = 1\n", "[aa] unknown key seeds"),
 ])
 def test_config_errors_name_the_key(tmp_path, text, message):
     path = tmp_path / "eval.toml"
@@ -173,12 +176,17 @@ def test_nightly_runs_compares_with_the_accepted_baseline_and_records_the_trend(
     accepted = subprocess.run([sys.executable, str(REPO / "run_eval.py"), "baseline", "accept", "night-1",
                                "--results-dir", str(results)], cwd=REPO, capture_output=True, text=True, check=False)
     assert accepted.returncode == 0, accepted.stderr
+    config.write_text(config.read_text() + '[aa]\narms = ["none"]\ntasks = ["greet-workflow"]\nepochs = 2\n')
     second = nightly(config, results, "night-2")
     assert second.returncode == 0, second.stdout + second.stderr
     run = results / "runs" / "night-2"
     summary = (run / "nightly.md").read_text()
     assert "Verdict: **no detectable change** (night-2 vs night-1" in summary
     assert "Violations verdict: **no detectable change**" in summary and "## Power" in (run / "report.md").read_text()
+    assert "## A/A noise floor" in summary and "night-2-aa odd epochs vs night-2-aa even epochs" in summary
+    assert "0 of 1 task-arm pairs flipped" in summary and "A/A noise floor" in (run / "nightly.html").read_text()
+    first_summary = (results / "runs" / "night-1" / "nightly.md").read_text()
+    assert "no A/A noise floor tonight: the run has one epoch" in first_summary
     for name in ("report.md", "report.html", "junit.xml", "nightly.html", "compare-night-1.md", "compare-night-1.html"):
         assert (run / name).exists(), name
     rows = history.load(results)

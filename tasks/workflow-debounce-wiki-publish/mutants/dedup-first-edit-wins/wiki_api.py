@@ -1,0 +1,75 @@
+"""Wiki editing API (served with `uvicorn wiki_api:app`).
+
+The editor autosaves every couple of seconds while someone types: each autosave is a
+`POST /pages/{page_id}/edits` with the page's new revision number and full text. Saving stores the draft at
+once; publishing is debounced per page with a DBOS `Debouncer`: the pending publish is a durable DELAYED
+workflow keyed by the page, each edit pushes its start back by PUBLISH_QUIET_S and replaces its arguments
+with the newest revision, and PUBLISH_MAX_WAIT_S caps the delay. Because the pending workflow lives in
+Postgres, a restart mid-burst neither loses nor doubles the publish.
+"""
+
+import os
+from contextlib import asynccontextmanager
+
+from dbos import DBOS, DBOSConfig, SetEnqueueOptions, error
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+import drafts
+import search_publisher
+
+PUBLISH_QUIET_S = float(os.environ.get("PUBLISH_QUIET_S", "10"))
+PUBLISH_MAX_WAIT_S = float(os.environ.get("PUBLISH_MAX_WAIT_S", "120"))
+
+
+@DBOS.step()
+def publish_step(page_id: str, revision: int, text: str) -> None:
+    search_publisher.publish(page_id, revision, text)
+
+
+@DBOS.workflow()
+def publish_page(page_id: str, revision: int, text: str) -> None:
+    publish_step(page_id, revision, text)
+
+
+PUBLISH_QUEUE = "publish"
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI):
+    config: DBOSConfig = {
+        "name": "wiki",
+        "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
+        "application_version": "wiki-1",
+    }
+    DBOS(config=config)
+    DBOS.launch()
+    await DBOS.register_queue_async(PUBLISH_QUEUE)
+    yield
+    DBOS.destroy()
+
+
+app = FastAPI(title="wiki", lifespan=lifespan)
+
+
+class Edit(BaseModel):
+    revision: int
+    text: str
+
+
+@app.post("/pages/{page_id}/edits", status_code=202)
+def save_edit(page_id: str, edit: Edit) -> dict:
+    drafts.save(page_id, edit.revision, edit.text)
+    # one delayed publish per page: later edits while it is pending are deduplicated
+    try:
+        with SetEnqueueOptions(deduplication_id=f"publish-{page_id}", delay_seconds=PUBLISH_QUIET_S):
+            DBOS.enqueue_workflow(PUBLISH_QUEUE, publish_page, page_id, edit.revision, edit.text)
+    except error.DBOSQueueDeduplicatedError:
+        pass
+    return {"page_id": page_id, "revision": edit.revision}
+
+
+@app.get("/pages/{page_id}")
+def get_page(page_id: str) -> dict:
+    draft = drafts.latest(page_id)
+    return {"page_id": page_id, "revision": draft["revision"] if draft else None}
