@@ -4,8 +4,8 @@ prompt and tools of every arm, and the trial matrix."""
 import re
 
 import pytest
-from harness.models.agent import tools_for
 
+from harness.models.agent import tools_for
 from harness.placebo import TOKENIZER, approx_tokens, placebo_for, total_tokens
 from harness.prompts import BASE_SYSTEM, FORCED_READ, docs_index, system_prompt
 from harness.skills import ARM_NAMES, Arm, load_skill
