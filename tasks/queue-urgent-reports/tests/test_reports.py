@@ -39,7 +39,7 @@ class Service:
     def first(self, report_id: str, event: str) -> dict | None:
         return next((e for e in self.events() if e["report_id"] == report_id and e["event"] == event), None)
 
-    def wait_for(self, report_id: str, event: str, timeout: float = 30) -> dict:
+    def wait_for(self, report_id: str, event: str, timeout: float = 60) -> dict:
         found = wait_until(lambda: self.first(report_id, event) or self.proc.poll() is not None,
                            timeout=timeout, message=f"{report_id} {event}")
         assert isinstance(found, dict), f"the service exited ({self.proc.returncode}):\n{self.output()}"
