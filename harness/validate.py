@@ -91,6 +91,7 @@ def validate(config: RunConfig, console: Console, repeats: int, mutants: str = "
     for col in ("task", "reference", "alternatives", "mutant", "caught by", "problem"):
         table.add_column(col)
     bad = 0
+    listed: list[str] = []  # every problem once more, one plain line each, after the table (logs cut wide tables)
     for task in tasks:
         passes, ref_problems = judge_solution(records, task.id, "reference", repeats)
         bad += bool(ref_problems)
@@ -106,12 +107,16 @@ def validate(config: RunConfig, console: Console, repeats: int, mutants: str = "
             bad += bool(result and result.problems)
             shown = ref_problems + alt_problems if first else []
             problem = "; ".join(shown + list(result.problems if result else []))
+            listed += [f"{task.id}: {p}" for p in shown]
+            listed += [f"{task.id}: mutant {mutant.name}: {p}" for p in (result.problems if result and mutant else ())]
             table.add_row(task.id if first else "", _ratio(passes, repeats) if first else "",
                           (", ".join(cells) or "-") if first else "",
                           mutant.name if mutant else "-", ", ".join(result.caught_by) if result else "",
                           f"[red]{problem}[/]" if problem else "[green]ok[/]")
             first = False
     console.print(table)
+    for line in listed:
+        console.print(f"problem: {line}", markup=False, highlight=False, soft_wrap=True)
     verdict = "[green]valid[/]" if not bad else f"[red]{bad} problem(s)[/]"
     console.print(f"Benchmark {verdict}: {len(tasks)} tasks, {n_alternatives} alternatives, {n_mutants} mutants "
                   f"(mutants: {mutants}, alternatives: {alternatives}).")

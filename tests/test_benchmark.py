@@ -9,6 +9,7 @@ reference and alternative, every mutant) is the full check the README documents.
 import os
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -17,14 +18,30 @@ from tests.conftest import REPO
 
 @pytest.mark.timeout(3000)
 def test_every_reference_passes_and_each_tasks_first_mutant_is_caught(tmp_path, pg_server, bwrap_available, runtime):
+    """A task with a problem in the first pass is validated again, twice: it passes only if both are clean, and
+    is then named in a warning as flaky (a timing flake on a loaded CI machine must not hide, nor block a landing;
+    a real defect fails both reruns)."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    args = ["validate", "--repeats", "1", "--mutants", "first", "--alternatives", "none", "--slots", "4",
-            "--results-dir", str(tmp_path),
-            "--run-id", "ci-validate"]
-    done = subprocess.run([sys.executable, str(REPO / "run_eval.py"), *args],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=2900, check=False)
-    assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
-    assert "Benchmark valid" in done.stdout
+
+    def validate(run_id: str, repeats: int, tasks: list[str]) -> subprocess.CompletedProcess:
+        args = ["validate", "--repeats", str(repeats), "--mutants", "first", "--alternatives", "none", "--slots", "4",
+                "--results-dir", str(tmp_path), "--run-id", run_id, *(["--tasks", ",".join(tasks)] if tasks else [])]
+        return subprocess.run([sys.executable, str(REPO / "run_eval.py"), *args],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=2900, check=False)
+
+    def problems(done: subprocess.CompletedProcess) -> list[str]:
+        return [line for line in done.stdout.splitlines() if line.startswith("problem:")]
+
+    done = validate("ci-validate", 1, [])
+    if done.returncode == 0:
+        assert "Benchmark valid" in done.stdout
+        return
+    first = problems(done)
+    assert first, done.stdout[-6000:] + done.stderr[-2000:]  # failed without naming a problem: not a flake
+    flaky = sorted({line.split()[1].rstrip(":") for line in first})
+    again = validate("ci-validate-again", 2, flaky)
+    assert again.returncode == 0, "\n".join(first + ["again, 2 repeats:"] + problems(again)) + again.stdout[-4000:]
+    warnings.warn(f"flaky under CI load, valid in 2 reruns: {'; '.join(first)}", stacklevel=1)
 
 
 def test_validate_grades_alternatives_like_references(tmp_path, pg_server, bwrap_available, runtime):

@@ -68,7 +68,7 @@ def test_the_deadline_stops_every_region_and_the_build_stays_stopped():
     written = len(sections("deadline", "q3-board"))
     assert written < SECTIONS, "the build went on writing every section after its deadline"
     # the next build on the same machine must not bring any part of the stopped one back
-    nxt = build("q4-board", "deadline", PACK_DEADLINE_S="60", WAREHOUSE_LATENCY_S="0.02")
+    nxt = build("q4-board", "deadline", PACK_DEADLINE_S="60", WAREHOUSE_LATENCY_S="0.25")  # long enough to recover q3
     assert nxt.returncode == 0, nxt.stderr[-2000:]
     assert_complete("deadline", "q4-board")
     assert len(sections("deadline", "q3-board")) == written, "a region of the stopped build ran again"
@@ -113,6 +113,8 @@ def test_cancel_from_another_terminal_stops_every_region():
     assert summary_of(out) == {"pack_id": "q6-board", "status": "stopped"}
     stopped = len(sections("cancel", "q6-board"))
     assert stopped - at_cancel <= REGIONS, f"{stopped - at_cancel} sections written after the cancel: regions kept running"
-    nxt = build("q7-board", "cancel", PACK_DEADLINE_S="60", WAREHOUSE_LATENCY_S="0.02")
+    # the next build runs long enough (10 scans per region at 0.25 s) for a start to pick up anything of q6 left
+    # pending: at 0.02 s it could finish and exit before recovered regions wrote a section
+    nxt = build("q7-board", "cancel", PACK_DEADLINE_S="60", WAREHOUSE_LATENCY_S="0.25")
     assert nxt.returncode == 0, nxt.stderr[-2000:]
     assert len(sections("cancel", "q6-board")) == stopped, "a region of the cancelled build ran again"
