@@ -208,6 +208,10 @@ def start_cluster(parent_dir: Path | None = None) -> PostgresServer:
         "client_connection_check_interval": CONNECTION_CHECK, "temp_file_limit": TEMP_FILE_LIMIT,
         "max_wal_size": "96MB", "min_wal_size": "32MB", "wal_level": "minimal", "max_wal_senders": "0",
         "hba_file": str(root / "pg_hba.conf"),
+        # No autovacuum: trial databases live for seconds, and an autovacuum worker on one makes a suite's own
+        # DROP DATABASE ... WITH (FORCE) (DBOS.reset_system_database) fail with InsufficientPrivilege, because
+        # a non-superuser may not terminate it (PostgreSQL 15 TerminateOtherDBBackends).
+        "autovacuum": "off",
     }
     (root / "pg_hba.conf").write_text(HBA)
     if owner is not None:

@@ -128,6 +128,22 @@ def test_a_task_that_recreates_its_database_can_and_what_it_creates_stays_its_ow
     assert left == []
 
 
+def test_no_autovacuum_worker_can_block_a_suites_own_reset(factory):
+    """A non-superuser's DROP DATABASE ... WITH (FORCE) fails with InsufficientPrivilege when a superuser-owned
+    process (an autovacuum worker) sits on the database; our server runs none, so a `recreate_database` suite's
+    reset cannot flake on one. The failure it avoids, shown with a superuser session standing in for the worker."""
+    with factory.server.connect() as conn:
+        assert conn.execute("SHOW autovacuum").fetchone() == ("off",)
+    trial = factory.create("reset-blocked", recreate=True)
+    try:
+        with factory.server.connect(trial.name) as sitting, _connect(trial.url, dbname="postgres") as conn:
+            sitting.execute("SELECT 1")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(trial.name)))
+    finally:
+        factory.drop(trial)
+
+
 def _backends(factory: DatabaseFactory, role: str) -> list[tuple]:
     with factory.server.connect() as conn:
         return conn.execute("SELECT pid, datname FROM pg_stat_activity WHERE usename = %s", (role,)).fetchall()
