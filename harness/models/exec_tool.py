@@ -28,6 +28,7 @@ from typing import Any
 import psycopg
 
 from graders.context import GradingContext, GradingEnvironment
+from graders.databases import TrialDatabase
 from graders.spec import GradingSpec
 
 COMMAND_TIMEOUT_S = 60.0  # one call's wall clock
@@ -135,6 +136,11 @@ class CommandSession:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def database(self) -> TrialDatabase | None:
+        """The trial's database once the first command has run."""
+        return self._ctx.database if self._ctx else None
+
     def close(self) -> None:
         self._stack.close()
         self._ctx = None
@@ -217,7 +223,7 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _drop_quietly(env: GradingEnvironment, database: Any) -> None:
+def _drop_quietly(env: GradingEnvironment, database: TrialDatabase) -> None:
     try:
         env.databases.drop(database)
     except psycopg.Error:  # teardown after the generation: it does not change what the model did
