@@ -58,5 +58,5 @@ def test_an_exec_run_grades_what_a_command_wrote_replays_without_calls_and_diffe
     html = (results / "runs" / "exec" / "report.html").read_text()
     assert "agent tools: exec" in html and "1 command(s)" in html and "$ cat &gt; greet.py" in html
     assert main(["compare", "files", "exec", "--results-dir", str(results)]) == 0
-    compared = (results / "runs" / "exec" / "compare-files-vs-exec.md").read_text()
+    compared = (results / "runs" / "exec" / "compare-files.md").read_text()
     assert "Agent tools: baseline files, candidate exec" in compared
