@@ -202,3 +202,28 @@ def test_cli_and_eval_toml_reject_a_bad_value_with_one_line_and_exit_2(tmp_path,
         load_config(config)
     config.write_text('[nightly]\nmodels = ["reference"]\nagent_tools = "exec"\n')
     assert load_config(config).agent_tools == "exec"
+
+
+def test_reports_name_the_tools_in_the_header_and_each_trial_shows_its_commands():
+    import random
+
+    from harness.report import markdown
+    from harness.report_html import html_report, transcript_text
+    from tests.fixtures.synthetic import make_record
+
+    record = make_record("t1", "workflow", "m", "none", None, 1, True, rng=random.Random(1))
+    record["usage"].update({"commands": 3, "cached_commands": 1, "command_s": 4.25})
+    quiet = make_record("t2", "workflow", "m", "none", None, 1, True, rng=random.Random(2))
+    manifest = {"models": ["m"], "arms": ["none"], "epochs": 1, "sandbox": "bwrap", "agent_tools": "exec"}
+    md = markdown("r", manifest, [record, quiet])
+    assert "agent tools: exec (3 commands in 2 trials, 4.2 s; 1 replayed from the cache)" in md
+    page = html_report("r", manifest, [record, quiet])
+    assert "exec: 3 command(s) (4.2 s, 1 replayed)" in page and "exec: 0 command(s) (0.0 s)" in page
+    plain = {k: v for k, v in manifest.items() if k != "agent_tools"}  # a run from before the choice existed
+    assert "agent tools: files" in markdown("r", plain, [quiet]) and "exec:" not in html_report("r", plain, [quiet])
+    text = transcript_text([{"turn": 2, "event": "command", "command": "pytest -q", "exit_code": 1,
+                             "timed_out": False, "duration_s": 1.5, "output_bytes": 321, "cached": True},
+                            {"turn": 3, "event": "command", "command": "sleep 99", "exit_code": None,
+                             "timed_out": True, "duration_s": 60.0, "output_bytes": 0, "cached": False}])
+    assert "[2] $ pytest -q\n  -> exit 1 in 1.5 s, 321 bytes of output, replayed" in text
+    assert "[3] $ sleep 99\n  -> killed (time limit) in 60.0 s" in text
