@@ -14,8 +14,9 @@ runtime venv, a throwaway Postgres cluster). The scripted sessions:
 The loopback server bills each request ``len(request JSON) / 4`` input tokens, so the token figure grows with
 what the conversation carries (command output included), as a real API's would. Figures per trial: generation
 wall time (grading is not included: it is the same for both), model calls, input and output tokens, commands and
-their sandbox wall time; the transcript's kinds of entries; and what a rerun of the same trials costs (API calls,
-commands run) with the response cache.
+their sandbox wall time; what one command costs by itself (opening the session, a `true`, importing dbos); the
+transcript's kinds of entries; and what a rerun of the same trials costs (API calls, commands run) with the
+response cache.
 """
 
 from __future__ import annotations
@@ -120,6 +121,17 @@ def main() -> int:
                       f"{sum(u.output_tokens for u in usages) / n:10.0f} "
                       f"{sum(u.commands for u in usages) / n:9.1f} {sum(u.command_s for u in usages) / n:10.2f} "
                       f"{len(server.requests) - before:10d} {ran:9d}")
+        with CommandSandbox(env, task.grading, "benchfloor").session() as session:
+            started = time.perf_counter()
+            session.run("true", files, 30)
+            opened = time.perf_counter() - started
+            started = time.perf_counter()
+            floor = session.run("true", files, 30)
+            again = time.perf_counter() - started
+            dbos = session.run("python -c 'import dbos'", files, 60)
+        print(f"\none command's overhead: the session's first `true` {opened:.2f} s (uid slot, scratch tmpfs, cloned "
+              f"database, sandbox), a later `true` {again:.2f} s ({floor.duration_s:.2f} s inside bwrap), "
+              f"`python -c 'import dbos'` {dbos.duration_s:.2f} s")
         print("\ntranscript entries per trial (first pass):")
         for tools, counts in events.items():
             print(f"  {tools}: " + ", ".join(f"{k} x{v}" for k, v in sorted(counts.items())))
