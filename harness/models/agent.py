@@ -32,7 +32,7 @@ from graders.errors import SetupError
 from harness.models.base import Generation, GenerationRequest, Usage
 from harness.models.cache import ResponseCache, cache_key
 from harness.models.chat import ApiError, ChatClient, ModelOutputError, Reply, TokenCount, Tool, ToolCall
-from harness.models.exec_tool import MAX_COMMAND_CHARS, CommandResult, CommandSession, ExecLimits
+from harness.models.exec_tool import MAX_COMMAND_CHARS, CommandResult, CommandSession, ExecLimits, WorkspaceError
 from harness.models.pricing import Price
 from harness.models.retry import RetriesExhausted, RetryPolicy, call_with_retries
 from harness.models.settings import ModelSettings
@@ -381,7 +381,10 @@ class ApiModel:
                                           "coordinator started with --workers-only, or a worker with --no-grading)")
             if run.commands is None:
                 run.commands = run.stack.enter_context(sandbox.session())
-            result = run.commands.run(command, run.workspace.files, min(limits.call_s, left))
+            try:
+                result = run.commands.run(command, run.workspace.files, min(limits.call_s, left))
+            except WorkspaceError as exc:
+                raise ToolError(str(exc)) from None
             if self.cache:
                 self.cache.put(key, result.to_json())
         ws = run.workspace.files

@@ -40,6 +40,12 @@ MAX_FILES = 200
 SKIPPED_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".git", ".venv",
                           "node_modules"})
 SHELL = "/bin/bash"
+NAMES_SHOWN = 20  # of the files not kept, the names the model is told
+
+
+class WorkspaceError(Exception):
+    """The model's files cannot be written where a command left something in the way (a file where a folder
+    should be, a full workspace): the model's to fix, told as the tool's error."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,9 @@ class CommandResult:
             parts.append("files changed: " + ", ".join([*sorted(self.changed), *(f"{p} (deleted)" for p in
                                                                                   self.deleted)]))
         if self.not_kept:
-            parts.append("not kept in the result (binary, too large, a link or a cache): " + ", ".join(self.not_kept))
+            more = len(self.not_kept) - NAMES_SHOWN
+            parts.append("not kept in the result (binary, too large, a link, or past the file count): "
+                         + ", ".join(self.not_kept[:NAMES_SHOWN]) + (f" and {more} more" if more > 0 else ""))
         return "\n".join(parts)
 
 
@@ -161,7 +169,10 @@ class CommandSession:
     def run(self, command: str, files: Mapping[str, str], wall_s: float) -> CommandResult:
         """Run ``command`` with ``files`` as the workspace, for at most ``wall_s`` seconds."""
         ctx = self._ctx or self._open()
-        self._write(ctx.workspace, files)
+        try:
+            self._write(ctx.workspace, files)
+        except OSError as exc:
+            raise WorkspaceError(f"the workspace's files could not be written before the command: {exc}") from None
         ctx.env.sandbox.prepare_workspace(ctx.workspace, ctx.uid)
         self.runs += 1
         log = ctx.log_dir / f"command-{self.runs}.log"

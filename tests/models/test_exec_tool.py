@@ -227,3 +227,21 @@ def test_reports_name_the_tools_in_the_header_and_each_trial_shows_its_commands(
                              "timed_out": True, "duration_s": 60.0, "output_bytes": 0, "cached": False}])
     assert "[2] $ pytest -q\n  -> exit 1 in 1.5 s, 321 bytes of output, replayed" in text
     assert "[3] $ sleep 99\n  -> killed (time limit) in 60.0 s" in text
+
+
+def test_links_and_binaries_a_command_leaves_are_not_kept_and_a_conflict_is_the_models_to_fix(
+        make_model, request_for, commands):
+    script = [Turn("", (call("run_command", command="ln -s /etc/hostname leak.txt; printf '\\xff\\xfe' > blob.bin; "
+                                                    "echo text > pkg"),)),
+              Turn("", (call("write_file", path="pkg/mod.py", content="x = 1\n"),)),
+              Turn("", (call("run_command", command="ls"),)),
+              Turn("", (call("finish"),))]
+    with LoopbackServer("anthropic", script) as server:
+        generation = make_model(server, agent_tools="exec", cache=False).generate(
+            replace(request_for(), commands=commands))
+    first, conflict = [e for e in generation.transcript if e.get("role") == "tool" and e["name"] == "run_command"]
+    assert "not kept in the result" in first["content"] and "leak.txt" in first["content"]
+    assert "blob.bin" in first["content"] and not first["is_error"]
+    assert conflict["is_error"] and "could not be written before the command" in conflict["content"]
+    assert "leak.txt" not in generation.files and "blob.bin" not in generation.files
+    assert generation.files["pkg"] == "text\n" and generation.error is None
