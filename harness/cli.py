@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--mode", choices=("agent", "single-shot"), default="agent",
                      help="real models: agent (file tools in a loop, default) or single-shot (one answer with "
                           "whole files in fenced blocks; cheaper)")
+    run.add_argument("--agent-tools", default="files", metavar="files|exec",
+                     help="real models in agent mode: files (the file tools, default) or exec (also run_command: "
+                          "a shell command in the trial's workspace inside the grading sandbox, with its own "
+                          "database; part of the trial key)")
     run.add_argument("--base-url", metavar="URL", help="server of openai-compatible/<name> models (vLLM, Ollama, "
                      "llama.cpp), e.g. http://localhost:8000/v1")
     run.add_argument("--param", action="append", dest="params", metavar="KEY=VALUE",

@@ -80,6 +80,12 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     test: str = stats.DEFAULT_TEST
     uplifts: pd.DataFrame = field(default_factory=pd.DataFrame)  # ``within_run_uplift`` of both sides
+    agent_tools: tuple[str, str] = ("files", "files")  # the agent's tools on each side (files, or exec)
+
+    @property
+    def tools_line(self) -> str:
+        b, c = self.agent_tools
+        return f"Agent tools: {b}" if b == c else f"Agent tools: baseline {b}, candidate {c}"
 
     @property
     def verdict(self) -> str:
@@ -266,7 +272,11 @@ def compare(base: Side, cand: Side, *, alpha: float = 0.05, min_effect: float = 
         raise UserError(f"cannot compare {base.label} with {cand.label}: no model and arm graded the same tasks in "
                         "both")
     uplifts = pd.concat([within_run_uplift(s, seed, test) for s in (base, cand)], ignore_index=True)
-    return Comparison(base.label, cand.label, pairs, alpha, min_effect, notes, test, uplifts)
+    tools = (str(base.manifest.get("agent_tools") or "files"), str(cand.manifest.get("agent_tools") or "files"))
+    if tools[0] != tools[1]:
+        notes.append(f"the agents had different tools ({tools[0]} vs {tools[1]}): the difference includes what "
+                     "running commands changes")
+    return Comparison(base.label, cand.label, pairs, alpha, min_effect, notes, test, uplifts, tools)
 
 
 def within_run_uplift(s: Side, seed: int = analysis.SEED, test: str = stats.DEFAULT_TEST) -> pd.DataFrame:
@@ -359,7 +369,7 @@ def moved_table(c: Comparison, direction: int) -> pd.DataFrame:
 
 def markdown(c: Comparison, level: int = 1) -> str:
     """The comparison as Markdown; ``level`` 2 nests it under another report (without repeating the verdicts)."""
-    head = [f"{'#' * level} Compare `{c.candidate}` against `{c.baseline}`", ""]
+    head = [f"{'#' * level} Compare `{c.candidate}` against `{c.baseline}`", "", c.tools_line, ""]
     head += [verdict_line(c), "", violations_line(c), ""] if level == 1 else []
     sub = "#" * (level + 1)
     lines = [*head,
@@ -393,6 +403,7 @@ def html(c: Comparison, extra: list[str] | None = None) -> str:
                            plots.PALETTE[3] if p.verdict == REGRESSED else plots.PALETTE[2] if p.verdict == IMPROVED
                            else "#777") for p in c.pairs]
     body = [f"<h1>Compare <code>{escape(c.candidate)}</code> against <code>{escape(c.baseline)}</code></h1>",
+            f"<p class='meta'>{escape(c.tools_line)}</p>",
             f"<p class='verdict {cls}'>{verdict}</p>", f"<p class='verdict {vcls}'>{vverdict}</p>",
             plots.interval_plot(rows, title="Candidate minus baseline, paired by task", lo=-1, hi=1, zero=0),
             table(pairs_table(c)), "<h2>Rule violations</h2>", table(violations_table(c)),

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
-from harness.models.settings import ModelSettings, default_models, parse_model_id, parse_param, resolve_settings
+from harness.models.settings import (
+    AGENT_TOOLS,
+    ModelSettings,
+    default_models,
+    parse_model_id,
+    parse_param,
+    resolve_settings,
+)
 from harness.results import results_root
 from harness.skills import ARM_NAMES, Arm, resolve_skill_spec
 
@@ -55,6 +62,7 @@ class RunConfig:
     model_settings: dict[str, ModelSettings] = field(default_factory=dict)  # real models only
     system_db: str | None = None  # a shared Postgres system database: workers on other machines join the run
     workers_only: bool = False  # with system_db: this process enqueues and records; workers generate and grade
+    agent_tools: str = "files"  # real models' agent tools: files, or exec (also run_command in the sandbox)
 
     @property
     def response_cache_dir(self) -> Path:
@@ -97,7 +105,7 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
                  tasks_dir: str | None = None, mode: str = "agent", base_url: str | None = None,
                  max_cost: float | None = None, dry_run: bool = False, use_cache: bool = True,
                  params: dict | list[str] | None = None, system_db: str | None = None,
-                 workers_only: bool = False) -> RunConfig:
+                 workers_only: bool = False, agent_tools: str = "files") -> RunConfig:
     """The run's configuration, checked (one-line user errors). ``params`` as ``--param KEY=VALUE`` strings or a
     dict. ``run``'s flags arrive through ``config_from_args``: each flag's dest is a parameter here."""
     if isinstance(params, list):
@@ -119,7 +127,18 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
         else:
             notices.append("No API keys set (ANTHROPIC_API_KEY, OPENAI_API_KEY): running the offline "
                            "reference model on every task")
-    settings = model_settings(models, mode, base_url, params or {})
+    if agent_tools not in AGENT_TOOLS:
+        raise UserError(f"--agent-tools {agent_tools}: use {' or '.join(AGENT_TOOLS)}")
+    params = {**(params or {}), **({"agent_tools": agent_tools} if agent_tools != "files" else {})}
+    settings = model_settings(models, mode, base_url, params)
+    if any(s.get("agent_tools") == "exec" for s in settings.values()):
+        agent_tools = "exec"
+        if sandbox == "none":
+            raise UserError("--agent-tools exec runs the model's commands in the grading sandbox: it needs "
+                            "--sandbox bwrap (with --sandbox none they would run as you, seeing the hidden tests)")
+    elif agent_tools == "exec":
+        notices.append("--agent-tools exec: no real model in this run (only real models use tools); ignored")
+        agent_tools = "files"
     if max_cost is not None and max_cost <= 0:
         raise UserError(f"--max-cost {max_cost}: must be a positive amount of USD")
     if base_url and not any(s.provider == "openai-compatible" for s in settings.values()):
@@ -154,6 +173,7 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
         cache_dir=Path(os.environ.get("DBOS_EVAL_CACHE_DIR") or default_cache_dir()),
         notices=tuple(notices), mode=mode, base_url=base_url, max_cost=max_cost, dry_run=dry_run,
         use_cache=use_cache, model_settings=settings, system_db=system_db, workers_only=workers_only,
+        agent_tools=agent_tools,
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.models import Generation, Model, make_model
 from harness.prompts import build_request
@@ -15,13 +16,20 @@ from harness.skills import SkillVersion
 from harness.tasks import Task
 from harness.trials import Trial
 
+if TYPE_CHECKING:
+    from graders import GradingEnvironment
+
 
 def generate_trial(trial: Trial, task: Task, skill: SkillVersion | None, trial_dir: Path,
-                   model: Model | None = None) -> GenerationOutcome:
+                   model: Model | None = None, grading: GradingEnvironment | None = None) -> GenerationOutcome:
     """Run the model once (``model``, else the adapter for ``trial.model``); the generated workspace goes to
-    ``trial_dir/files``."""
+    ``trial_dir/files``. ``grading``: where an exec agent's commands run (a sandbox like grading's)."""
     started = time.perf_counter()
     request = build_request(trial, task, skill)
+    if grading is not None:
+        from harness.models.exec_tool import CommandSandbox
+
+        request = replace(request, commands=CommandSandbox(grading, task.grading, trial.key))
     generation = (model or make_model(trial.model)).generate(request)
     files_dir = trial_dir / "files"
     shutil.rmtree(files_dir, ignore_errors=True)

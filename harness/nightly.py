@@ -25,7 +25,8 @@ from harness.results import RunDir, results_root
 from harness.stats import DEFAULT_TEST, TESTS
 
 SECTIONS = {
-    "nightly": {"run_id_prefix", "models", "skills", "arms", "tasks", "epochs", "sandbox", "slots", "pg_url"},
+    "nightly": {"run_id_prefix", "models", "skills", "arms", "tasks", "epochs", "sandbox", "slots", "pg_url",
+                "agent_tools"},
     "budget": {"max_trials", "max_cost_usd"},
     "compare": {"alpha", "min_effect_pp", "fail_on_infra_errors", "test"},
     "aa": {"models", "arms", "tasks", "epochs"},
@@ -61,6 +62,7 @@ class NightlyConfig:
     fail_on_infra_errors: bool = True
     test: str = DEFAULT_TEST  # the paired test that decides (harness.stats.TESTS)
     aa: AASlice | None = None  # without it, the noise floor comes from the main run's epochs (when 2 or more)
+    agent_tools: str = "files"  # files, or exec (run_command in the grading sandbox)
 
 
 def _typed(where: str, value: Any, kind: type | tuple[type, ...], what: str) -> Any:
@@ -113,6 +115,9 @@ def load_config(path: Path) -> NightlyConfig:
     if max_cost is not None and _typed(f"{path}: [budget] max_cost_usd", max_cost, (int, float), "a number") <= 0:
         raise UserError(f"{path}: [budget] max_cost_usd: must be positive")
     slots = night.get("slots")
+    agent_tools = _typed(f"{at} agent_tools", night.get("agent_tools", "files"), str, "files or exec")
+    if agent_tools not in ("files", "exec"):
+        raise UserError(f"{at} agent_tools: must be files or exec (got {agent_tools!r})")
     aa_slice = None
     if "aa" in data:
         section, where = data["aa"], f"{path}: [aa]"
@@ -136,7 +141,7 @@ def load_config(path: Path) -> NightlyConfig:
         alpha=alpha, min_effect=float(_typed(f"{path}: [compare] min_effect_pp", comp.get("min_effect_pp", 0),
                                              (int, float), "a number")) / 100,
         fail_on_infra_errors=_typed(f"{path}: [compare] fail_on_infra_errors", comp.get("fail_on_infra_errors", True),
-                                    bool, "true or false"), test=test, aa=aa_slice)
+                                    bool, "true or false"), test=test, aa=aa_slice, agent_tools=agent_tools)
 
 
 def check_budget(cfg: NightlyConfig, n_trials: int, models: list[str], base: RunDir | None) -> str | None:
@@ -172,7 +177,7 @@ def run_nightly(config_path: Path, console: Console, *, run_id: str | None = Non
                           arms=list(cfg.arms), skills=list(cfg.skills), tasks=cfg.tasks, epochs=cfg.epochs,
                           pg_url=cfg.pg_url, sandbox=cfg.sandbox, keep_dbs=False, slots=cfg.slots,
                           results_dir=str(results), tasks_dir=tasks_dir,
-                          max_cost=cfg.max_cost_usd or None)
+                          max_cost=cfg.max_cost_usd or None, agent_tools=cfg.agent_tools)
     base = baseline.latest(results)
     n_trials = len(expand(load_tasks(config.tasks_dir, config.task_patterns), config.models, config.arms,
                           load_skills(config.skills), config.epochs))
@@ -229,7 +234,7 @@ def noise_floor(cfg: NightlyConfig, config: Any, run: RunDir, results: Path, con
             run_id=f"{config.run_id}-aa", models=list(cfg.aa.models), arms=list(cfg.aa.arms),
             skills=list(cfg.skills), tasks=cfg.aa.tasks, epochs=cfg.aa.epochs, pg_url=cfg.pg_url,
             sandbox=cfg.sandbox, keep_dbs=False, slots=cfg.slots, results_dir=str(results),
-            tasks_dir=str(config.tasks_dir))
+            tasks_dir=str(config.tasks_dir), agent_tools=cfg.agent_tools)
         run_evaluation(slice_config, console)
         source = RunDir(results, slice_config.run_id)
     df = analysis.trials_frame(source.records())

@@ -124,7 +124,7 @@ def generate_step(data: dict[str, Any]) -> dict[str, Any]:
     try:
         if t.skill_hash and skill is None:
             raise LookupError(f"this executor lacks skill {t.skill_label} ({t.skill_hash[:12]}): pass it --skill")
-        outcome = generate_trial(t, state.task(job), skill, trial_dir, state.model(job))
+        outcome = generate_trial(t, state.task(job), skill, trial_dir, state.model(job), state.grading)
     except Exception as exc:  # an adapter's bug (or a worker missing what the trial needs) is ours, not the model's
         return GenerationOutcome.harness_error(exc, traceback.format_exc()).to_json()
     shipped = pack(trial_dir, ["transcript.json"]) if _remote(job) else None

@@ -34,7 +34,7 @@ from harness.report_format import (
     usage_md,
     violations_table,
 )
-from harness.report_html import write_html
+from harness.report_html import tools_line, write_html
 
 
 def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]],
@@ -44,6 +44,7 @@ def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]
     lines = [f"# dbos-skill-eval run `{run_id}`", "",
              f"Models: {', '.join(manifest.get('models', []))}; arms: {', '.join(manifest.get('arms', []))}; "
              f"epochs: {manifest.get('epochs')}; trials: {len(df)}; sandbox: {manifest.get('sandbox')}; "
+             f"{tools_line(manifest, records)}; "
              f"git: {(manifest.get('git_revision') or 'unknown')[:12]}", ""]
     if df.empty:
         return "\n".join(lines + ["No trials recorded."]) + "\n"

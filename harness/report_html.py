@@ -173,7 +173,8 @@ def html_report(run_id: str, manifest: dict[str, Any], records: list[dict[str, A
     body = [f"<h1>dbos-skill-eval run <code>{escape(run_id)}</code></h1>",
             f"<p class='meta'>Models: {escape(', '.join(manifest.get('models', [])))} · arms: "
             f"{escape(', '.join(manifest.get('arms', [])))} · epochs: {escape(str(manifest.get('epochs')))} · "
-            f"trials: {len(df)} · sandbox: {escape(str(manifest.get('sandbox')))} · dbos "
+            f"trials: {len(df)} · sandbox: {escape(str(manifest.get('sandbox')))} · "
+            f"{escape(tools_line(manifest, records))} · dbos "
             f"{escape(str(manifest.get('dbos_runtime', '?')))} · git "
             f"{escape((manifest.get('git_revision') or 'unknown')[:12])} · started "
             f"{escape(str(manifest.get('started_at', '?')))}</p>"]
@@ -229,7 +230,7 @@ def html_report(run_id: str, manifest: dict[str, Any], records: list[dict[str, A
         body.append(section(f"Failed trials ({n_failed})", table(failed)))
     tasks_dir = Path(manifest.get("tasks_dir") or Path(__file__).resolve().parent.parent / "tasks")
     body.append(section("Tasks", tasks_html(sorted(df.task_id.unique()), tasks_dir), anchor="tasks"))
-    body.append(section("Trials", trials_html(records, run_root, tasks_dir), anchor="trials"))
+    body.append(section("Trials", trials_html(records, run_root, tasks_dir, agent_tools(manifest)), anchor="trials"))
     return page(f"run {run_id}", body, script=True)
 
 
@@ -297,6 +298,33 @@ def diff_html(start: dict[str, str], generated: dict[str, str]) -> str:
     return "<pre>" + "\n".join(out) + "</pre>"
 
 
+def agent_tools(manifest: dict[str, Any]) -> str:
+    """The run's agent tools (``files`` for runs from before the choice existed)."""
+    return str(manifest.get("agent_tools") or "files")
+
+
+def tools_line(manifest: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    """``agent tools: exec (12 commands in 30 trials, 41.2 s; 0 replayed)`` for the report headers."""
+    tools = agent_tools(manifest)
+    if tools != "exec":
+        return f"agent tools: {tools}"
+    usage = [r.get("usage") or {} for r in records]
+    commands = sum(int(u.get("commands") or 0) for u in usage)
+    seconds = sum(float(u.get("command_s") or 0.0) for u in usage)
+    replayed = sum(int(u.get("cached_commands") or 0) for u in usage)
+    return (f"agent tools: exec ({commands} commands in {len(records)} trials, {seconds:.1f} s; "
+            f"{replayed} replayed from the cache)")
+
+
+def commands_note(r: dict[str, Any], tools: str = "files") -> str:
+    """One trial's tools and commands, for its summary line: ``exec: 3 command(s) (4.1 s)``; empty for files."""
+    usage = r.get("usage") or {}
+    if tools != "exec" and not usage.get("commands"):
+        return ""
+    replayed = f", {usage['cached_commands']} replayed" if usage.get("cached_commands") else ""
+    return f"exec: {usage.get('commands') or 0} command(s) ({float(usage.get('command_s') or 0):.1f} s{replayed})"
+
+
 def transcript_text(entries: Any) -> str:
     """The transcript as text: each message as ``[turn] role: content`` (a tool result with its tool's name and
     arguments, an assistant turn with its tool calls), each event (start, retry, skill read, stop) as
@@ -308,7 +336,12 @@ def transcript_text(entries: Any) -> str:
         if not isinstance(t, dict):
             continue
         turn = f"[{t['turn']}] " if "turn" in t else ""
-        if "role" in t:
+        if t.get("event") == "command":
+            state = "killed (time limit)" if t.get("timed_out") else f"exit {t.get('exit_code')}"
+            replay = ", replayed" if t.get("cached") else ""
+            out.append(f"{turn}$ {t.get('command')}\n  -> {state} in {t.get('duration_s')} s, "
+                       f"{t.get('output_bytes')} bytes of output{replay}")
+        elif "role" in t:
             content = t.get("content")
             text = content if isinstance(content, str) else "" if content is None else json.dumps(content, default=str)
             who = f"{t['role']} {t['name']}({t.get('arguments') or ''})" if t["role"] == "tool" and t.get("name") \
@@ -334,11 +367,12 @@ def _transcript(path: Path) -> str:
     return _clip(text, LIMITS["transcript"])
 
 
-def trial_body(r: dict[str, Any], folder: Path | None, start: dict[str, str]) -> str:
+def trial_body(r: dict[str, Any], folder: Path | None, start: dict[str, str], tools: str = "files") -> str:
     parts = [f"<p>task <a href='#task-{escape(r['task_id'])}'>{escape(r['task_id'])}</a> · score "
              f"{escape(str(r.get('score')))} · generation {r.get('generation_s', 0):.1f} s · grading "
              f"{r.get('grading_s', 0):.1f} s · tokens {(r.get('usage') or {}).get('input_tokens', 0)} in / "
-             f"{(r.get('usage') or {}).get('output_tokens', 0)} out · ${(r.get('usage') or {}).get('cost_usd', 0)}</p>"]
+             f"{(r.get('usage') or {}).get('output_tokens', 0)} out · ${(r.get('usage') or {}).get('cost_usd', 0)}"
+             + (f" · {escape(commands_note(r, tools))}" if commands_note(r, tools) else "") + "</p>"]
     if r.get("detail"):
         parts.append(f"<p>{escape(r['detail'])}</p>")
     checks = [f"<li>{escape(c.get('name') or '?')}: {'passed' if c.get('passed') else 'failed'} "
@@ -373,7 +407,7 @@ def trial_body(r: dict[str, Any], folder: Path | None, start: dict[str, str]) ->
     return "".join(parts)
 
 
-def trials_html(records: list[dict[str, Any]], run_root: Path | None, tasks_dir: Path) -> str:
+def trials_html(records: list[dict[str, Any]], run_root: Path | None, tasks_dir: Path, tools: str = "files") -> str:
     starts: dict[str, dict[str, str]] = {}
     items = []
     for r in sorted(records, key=lambda r: (r["task_id"], r["model"], r["arm"], r.get("epoch", 1))):
@@ -387,12 +421,13 @@ def trials_html(records: list[dict[str, Any]], run_root: Path | None, tasks_dir:
                    f"{escape(r.get('reason') or r['status'])}"
                    + (f" · tests {tests['passed']}/{tests['total']}" if tests else "")
                    + (" · not durable" if (r.get("durability") or {}).get("passed") is False else "")
-                   + (f" · {len(r.get('violations') or [])} violation(s)" if r.get("violations") else ""))
+                   + (f" · {len(r.get('violations') or [])} violation(s)" if r.get("violations") else "")
+                   + (f" · {escape(commands_note(r, tools))}" if commands_note(r, tools) else ""))
         search = " ".join([r["trial_id"], r["task_id"], r["model"], variant, r.get("reason") or "", r["status"],
                            *[v["rule"] for v in r.get("violations") or []]]).lower()
         folder = run_root / "trials" / r["trial_id"] if run_root else None
         items.append(f"<details class='trial' data-result='{result}' data-search='{escape(search)}'>"
-                     f"<summary>{summary}</summary>{trial_body(r, folder, starts[r['task_id']])}</details>")
+                     f"<summary>{summary}</summary>{trial_body(r, folder, starts[r['task_id']], tools)}</details>")
     controls = ("<div class='controls'><input id='trial-filter' type='search' placeholder='filter: task, model, arm, "
                 "rule, reason'> <select id='trial-status'><option value='all'>all</option><option value='failed'>"
                 "failed</option><option value='passed'>passed</option><option value='infra'>infra errors</option>"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from harness.skills import Arm, SkillVersion
 from harness.tasks import Task
+
+if TYPE_CHECKING:
+    from harness.models.exec_tool import CommandSandbox
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,9 @@ class Usage:
     retries: int = 0  # failed API attempts that were retried
     spent_usd: float = 0.0
     priced: bool = True  # False when harness/prices.toml has no price for the model (costs are then 0)
+    commands: int = 0  # run_command calls (agent_tools = "exec"), ran or replayed from the response cache
+    cached_commands: int = 0  # ...of which replayed (not run)
+    command_s: float = 0.0  # their wall time, as recorded when they ran
 
     def __add__(self, other: Usage) -> Usage:
         sums = {f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self) if f.name != "priced"}
@@ -40,6 +46,7 @@ class GenerationRequest:
     user_prompt: str
     files: dict[str, str]  # the starting app, relative path -> text
     epoch: int
+    commands: CommandSandbox | None = None  # where run_command runs (exec trials on an executor that grades)
 
 
 @dataclass(frozen=True)

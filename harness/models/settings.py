@@ -19,6 +19,7 @@ from harness.errors import UserError
 MODELS_PATH = Path(__file__).resolve().parent.parent / "models.toml"
 PROVIDERS = ("anthropic", "openai", "openai-compatible")
 MODES = ("agent", "single-shot")
+AGENT_TOOLS = ("files", "exec")  # the agent's tools: the file tools, or those and run_command
 MODEL_FORMS = ("reference, mutant:<name>, alternative:<name>, dir:<path>, anthropic/<model>, openai/<model>, "
                "openai-compatible/<name> (with --base-url), replay:<run>, replay:<run>#<model>")
 ALL = frozenset(PROVIDERS)
@@ -32,6 +33,7 @@ PARAMS: dict[str, tuple[type, frozenset[str], bool]] = {
     "max_turns": (int, ALL, True), "token_budget": (int, ALL, True), "max_tool_errors": (int, ALL, True),
     "timeout_s": (float, ALL, False), "max_retries": (int, ALL, False),
     "api_key_env": (str, frozenset({"openai-compatible"}), False),
+    "agent_tools": (str, ALL, True),
 }
 
 
@@ -136,6 +138,14 @@ def resolve_settings(model_id: str, *, mode: str = "agent", base_url: str | None
     if provider == "openai-compatible" and not params.get("base_url"):
         raise UserError(f"--model {model_id}: an openai-compatible model needs --base-url URL (e.g. "
                         "http://localhost:8000/v1 for vLLM, http://localhost:11434/v1 for Ollama)")
+    tools = params.get("agent_tools", "files")
+    if tools not in AGENT_TOOLS:
+        raise UserError(f"--agent-tools {tools}: use {' or '.join(AGENT_TOOLS)}")
+    if tools == "files":
+        params.pop("agent_tools", None)  # the default: a files run keeps the trial keys it always had
+    elif mode != "agent":
+        raise UserError(f"--agent-tools exec: {model_id} runs in --mode {mode}; commands need the agent loop "
+                        "(--mode agent)")
     for key in ("max_tokens", "max_turns", "token_budget"):
         if params.get(key, 1) < 1:
             raise UserError(f"{model_id}: {key} must be at least 1")
