@@ -312,7 +312,8 @@ class ClaudeCodeModel:
             env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/home/agent", "LANG": "C.UTF-8",
                    "TMPDIR": "/tmp", "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}",
                    "ANTHROPIC_API_KEY": DUMMY_KEY, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-                   "DISABLE_AUTOUPDATER": "1", "DISABLE_TELEMETRY": "1", "DISABLE_ERROR_REPORTING": "1"}
+                   "DISABLE_AUTOUPDATER": "1", "DISABLE_TELEMETRY": "1", "DISABLE_ERROR_REPORTING": "1",
+                   "CLAUDE_CODE_MAX_RETRIES": "0"}  # the proxy owns retries: each attempt counted and logged
             inner = ["/usr/bin/python3", "/opt/harness/forward.py", str(port), "/run/api/api.sock", "--",
                      *self._argv(request)]
             argv = bwrap_argv(self.cli, workspace, socket_dir, env, inner)  # type: ignore[arg-type]
