@@ -43,8 +43,7 @@ def make_model(model_id: str, settings: ModelSettings | None = None, *, cache: R
     if kind == "claude-code":
         from harness.models.claude_code import ClaudeCodeModel
 
-        prices = load_prices(prices_path or PRICES_PATH)
-        return ClaudeCodeModel(settings, cache, prices.lookup(model_id) or prices.lookup(f"anthropic/{name}"))
+        return ClaudeCodeModel(settings, cache, load_prices(prices_path or PRICES_PATH).lookup(model_id))
     if kind == "anthropic":
         from harness.models.anthropic_model import AnthropicClient
 
