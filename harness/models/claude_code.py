@@ -12,14 +12,19 @@ starting app. What the skill arms mean here:
 - ``index``: as ``tool``, plus the docs index (one line per skill file, with its path under ``.claude/skills``).
 - ``inline`` / ``placebo``: nothing installed; the arm's system prompt (the skill, or its placebo) is appended.
 
-Sandbox: the CLI runs in bubblewrap with namespaces of its own (network: loopback only), as an unprivileged uid,
-on a read-only system (/usr, /etc), with the workspace at ``/workspace``, a private /tmp and home, no /root, no
-checkout and no results folder. Its only way out is the model API: ``claude_code_forward.py`` listens on
-127.0.0.1 inside and passes connections to ``claude_code_proxy.ApiProxy`` through a Unix socket bound in; the
-proxy adds the real key (the CLI holds a dummy one, so nothing in the sandbox ever sees the key), retries
-transient failures and counts every response's tokens. Permissions: ``acceptEdits`` with only Read, Write,
-Edit, MultiEdit, Glob, Grep, LS, Bash and Skill allowed, settings from the workspace only
-(``--setting-sources project``), non-essential traffic, telemetry and the auto-updater off.
+Sandbox: the CLI runs in bubblewrap with namespaces of its own, as an unprivileged uid, on a read-only system
+(/usr, /etc), with the workspace at ``/workspace``, a private /tmp (256 MB) and home (64 MB), the grading
+runtime's venv first on PATH (so ``python`` has the graded dbos; DBOS falls back to SQLite without
+``DBOS_SYSTEM_DATABASE_URL``), and no /root, checkout or results folder. Its network namespace has only
+loopback; the one way out is the model API: ``claude_code_forward.py`` listens on 127.0.0.1 inside and passes
+each connection to ``claude_code_proxy.ApiProxy`` through a Unix socket bound in. A socket file is a path, not a
+route: nothing else is reachable, whatever the agent's commands try. The proxy adds the real key (the CLI holds a
+dummy one, so nothing in the sandbox ever sees the key), retries transient failures (the CLI's own retries are
+off) and counts every response's tokens. Permissions: ``acceptEdits`` with only Read, Write, Edit, MultiEdit,
+Glob, Grep, LS, Bash and Skill allowed, settings from the workspace only (``--setting-sources project``),
+non-essential traffic, telemetry, error reporting and the auto-updater off. Bounds: the session's wall clock
+(``session_timeout_s``), ``max_turns`` (``--max-turns``), ``token_budget`` (enforced by the proxy) and the tmpfs
+sizes; the workspace itself is a host temp dir without a size cap.
 
 Transcript: the CLI's stream-json events become our transcript entries (the start with the CLI's tools and
 skills, each assistant message with its tool calls, each tool result, each skill load, the result with its
@@ -218,9 +223,23 @@ def parse_stream(lines: list[str], skill_name: str | None) -> Session:
     return Session(transcript, reads, result)
 
 
-def bwrap_argv(cli: Path, workspace: Path, socket_dir: Path, env: dict[str, str], inner: list[str]) -> list[str]:
+def runtime_venv() -> Path | None:
+    """The grading runtime (a venv with the graded dbos version; built once, cached), so the agent's commands
+    run the code as the grader will. None when it cannot be built: the agent then has the system python3."""
+    from graders.errors import SetupError
+    from graders.runtime import default_cache_dir, ensure_runtime
+
+    try:
+        return ensure_runtime(Path(os.environ.get("DBOS_EVAL_CACHE_DIR") or default_cache_dir())).root
+    except (SetupError, OSError):
+        return None
+
+
+def bwrap_argv(cli: Path, workspace: Path, socket_dir: Path, env: dict[str, str], inner: list[str],
+               venv: Path | None = None) -> list[str]:
     """The bubblewrap command line: own namespaces (network: loopback only), uid 1000, read-only system, the
-    workspace, the proxy's socket directory and the CLI's own directory; nothing else of the host."""
+    workspace, the proxy's socket directory, the CLI's own directory and the runtime venv (read-only); private
+    /tmp (256 MB) and home (64 MB); nothing else of the host."""
     argv = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "1000", "--gid", "1000", "--die-with-parent",
             "--new-session", "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     for name in ("bin", "sbin", "lib", "lib64", "lib32"):
@@ -232,8 +251,11 @@ def bwrap_argv(cli: Path, workspace: Path, socket_dir: Path, env: dict[str, str]
     argv += ["--ro-bind", str(cli.parent), str(cli.parent),
              "--ro-bind", str(FORWARDER), "/opt/harness/forward.py",
              "--bind", str(workspace), INSIDE_WORKSPACE, "--bind", str(socket_dir), "/run/api",
-             "--tmpfs", "/tmp", "--tmpfs", "/home", "--dir", "/home/agent", "--proc", "/proc", "--dev", "/dev",
+             "--size", str(256 * 2**20), "--tmpfs", "/tmp", "--size", str(64 * 2**20), "--tmpfs", "/home",
+             "--dir", "/home/agent", "--proc", "/proc", "--dev", "/dev",
              "--chdir", INSIDE_WORKSPACE, "--clearenv"]
+    if venv is not None:
+        argv += ["--ro-bind", str(venv), str(venv)]
     for key, value in env.items():
         argv += ["--setenv", key, value]
     return argv + inner
@@ -308,15 +330,17 @@ class ClaudeCodeModel:
                 (workspace / rel).write_text(text)
             if request.skill is not None and request.arm in (Arm.TOOL, Arm.TOOL_FORCED, Arm.INDEX):
                 install_skill(workspace, request.skill)
+            venv = runtime_venv()
             port = INSIDE_PORT  # the sandbox's own network namespace: the port is free there
-            env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/home/agent", "LANG": "C.UTF-8",
+            path = "/usr/local/bin:/usr/bin:/bin"
+            env = {"PATH": f"{venv}/bin:{path}" if venv else path, "HOME": "/home/agent", "LANG": "C.UTF-8",
                    "TMPDIR": "/tmp", "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}",
                    "ANTHROPIC_API_KEY": DUMMY_KEY, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
                    "DISABLE_AUTOUPDATER": "1", "DISABLE_TELEMETRY": "1", "DISABLE_ERROR_REPORTING": "1",
                    "CLAUDE_CODE_MAX_RETRIES": "0"}  # the proxy owns retries: each attempt counted and logged
             inner = ["/usr/bin/python3", "/opt/harness/forward.py", str(port), "/run/api/api.sock", "--",
                      *self._argv(request)]
-            argv = bwrap_argv(self.cli, workspace, socket_dir, env, inner)  # type: ignore[arg-type]
+            argv = bwrap_argv(self.cli, workspace, socket_dir, env, inner, venv)  # type: ignore[arg-type]
             api_key = os.environ.get("ANTHROPIC_API_KEY")
             started = time.perf_counter()
             with ApiProxy(str(socket_dir / "api.sock"), self.upstream, api_key, self.policy,
@@ -331,15 +355,16 @@ class ClaudeCodeModel:
                     stderr, code, timed_out = _decoded(exc.stderr), None, True
             wall = time.perf_counter() - started
             files = read_workspace(workspace)
-        return self._outcome(request, proxy.log, stdout, stderr, code, timed_out, wall, files)
+        return self._outcome(request, proxy.log, stdout, stderr, code, timed_out, wall, files, venv)
 
     def _outcome(self, request: GenerationRequest, log: ProxyLog, stdout: str, stderr: str, code: int | None,
-                 timed_out: bool, wall: float, files: dict[str, str]) -> Generation:
+                 timed_out: bool, wall: float, files: dict[str, str], venv: Path | None) -> Generation:
         name = request.skill.name if request.skill and request.arm in (Arm.TOOL, Arm.TOOL_FORCED, Arm.INDEX) else None
         session = parse_stream([ln for ln in stdout.splitlines() if ln.strip()], name)
         start = {"turn": 0, "event": "start", "model": self.id, "mode": "claude-code", "arm": str(request.arm),
                  "cli_version": CLAUDE_CODE_VERSION, "tools": list(ALLOWED_TOOLS),
-                 "skill_installed": name is not None, "params": dict(self.settings.params)}
+                 "skill_installed": name is not None, "runtime_venv": str(venv) if venv else None,
+                 "params": dict(self.settings.params)}
         transcript = [start, {"turn": 0, "role": "system", "content": appended_prompt(request)},
                       {"turn": 0, "role": "user", "content": request.user_prompt}, *session.transcript]
         last_turn = max((e["turn"] for e in transcript), default=0)

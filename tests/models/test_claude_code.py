@@ -29,7 +29,9 @@ needs_cli = pytest.mark.skipif(missing_prerequisite() is not None, reason=f"{mis
 
 def session_script(load_skill: bool, probe_port: int = 1):
     """Glob, (Skill), Write greet.py, Bash probes (key, host files, network), final text."""
-    probe = ("env; ls /work /root 2>&1; python3 -c \"import socket; "
+    probe = ("env; ls /work /root 2>&1; "
+             "python -c 'from importlib.metadata import version; print(\"dbos\", version(\"dbos\"))' 2>&1; "
+             "python3 -c \"import socket; "
              f"socket.create_connection(('127.0.0.1', {probe_port}), timeout=2)\" 2>&1 | tail -1")
 
     def script(body: dict, n: int) -> Turn:
@@ -81,6 +83,7 @@ def test_a_scripted_session_with_the_skill_is_recorded_and_a_rerun_makes_no_api_
         assert SECRET not in json.dumps(generation.transcript)  # the key never reaches the sandbox or the record
         assert "ANTHROPIC_API_KEY=sk-ant-sandbox-dummy-key" in bash  # the CLI holds only the dummy key
         assert "/work" in bash and "No such file" in bash  # the checkout and /root are not in the sandbox
+        assert "dbos 3.4.0" in bash  # the grading runtime is on PATH
         assert "ConnectionRefusedError" in bash  # the host's loopback (the server's port) is another namespace
         assert any("SKILL-BODY" in (e.get("content") or "") for e in generation.transcript if e.get("role") == "user")
         # the skill reads, with their turns
