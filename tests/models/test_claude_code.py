@@ -185,3 +185,27 @@ def test_a_run_grades_the_file_the_session_wrote_and_a_rerun_is_free(tmp_path):
         assert len(server.requests) == before
         assert all(r["usage"]["calls"] == 0 and r["passed"] for r in records(results, "cc-again"))
     assert SIDE_TEXT  # side requests were answered by the same server
+
+
+def test_claude_code_configuration_errors_are_one_line_exit_2(tmp_path, monkeypatch, capsys):
+    from harness.cli import main
+
+    run = ["run", "--model", "claude-code/loopback-model", "--tasks", "greet-workflow", "--dry-run",
+           "--results-dir", str(tmp_path)]
+    monkeypatch.setenv("DBOS_EVAL_CLAUDE_CODE", str(tmp_path / "no-claude"))
+    assert main(run) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Claude Code CLI is not installed" in err and "run_eval.py setup" in err
+    monkeypatch.delenv("DBOS_EVAL_CLAUDE_CODE")
+    assert main([*run, "--mode", "single-shot"]) == 2
+    assert "is an agent (the Claude Code CLI); use --mode agent" in capsys.readouterr().err
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    assert main(run) == 2
+    assert "ANTHROPIC_API_KEY is not set" in capsys.readouterr().err
+
+
+def test_setup_takes_only_no_claude_code(capsys):
+    from harness.install import main
+
+    assert main(["--bogus"]) == 2
+    assert "unknown argument --bogus (the only option is --no-claude-code)" in capsys.readouterr().out
