@@ -18,7 +18,7 @@ from harness.models.claude_code import ClaudeCodeModel, missing_prerequisite, pa
 from harness.models.retry import RetryPolicy
 from harness.models.settings import resolve_settings
 from harness.skills import Arm
-from tests.models.claude_code_server import SIDE_TEXT, ClaudeCodeServer
+from tests.models.claude_code_server import ClaudeCodeServer
 from tests.models.conftest import PRICE, SECRET
 from tests.models.loopback import Turn, call
 from tests.models.test_run_with_real_adapters import REFERENCE, cli, needs_grading, records  # noqa: F401
@@ -166,15 +166,14 @@ def test_stream_events_become_transcript_entries_and_skill_reads():
 def test_a_run_grades_the_file_the_session_wrote_and_a_rerun_is_free(tmp_path):
     results = tmp_path / "results"
     with ClaudeCodeServer(session_script(load_skill=True)) as server:
-        args = ["--model", MODEL, "--arm", "tool", "--arm", "none", "--param", f"base_url={server.url}",
-                "--slots", "1"]
+        args = ["--model", MODEL, "--arm", "tool", "--param", f"base_url={server.url}", "--slots", "1"]
         first = cli(results, *args, "--run-id", "cc")
         assert first.returncode == 0, first.stdout + first.stderr
         by_arm = {r["arm"]: r for r in records(results, "cc")}
         assert all(r["passed"] for r in by_arm.values()), by_arm
         tool = by_arm["tool"]
         assert [s["path"] for s in tool["skill_reads"]] == ["SKILL.md", "references/queues.md"]
-        assert by_arm["none"]["skill_reads"] == []
+        assert tool["skill_files_read"] == ["SKILL.md", "references/queues.md"]
         assert tool["usage"]["calls"] > 0 and tool["usage"]["input_tokens"] > 0
         graded = results / "runs" / "cc" / "trials"
         written = [p for p in graded.rglob("greet.py")]
@@ -184,7 +183,6 @@ def test_a_run_grades_the_file_the_session_wrote_and_a_rerun_is_free(tmp_path):
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         assert len(server.requests) == before
         assert all(r["usage"]["calls"] == 0 and r["passed"] for r in records(results, "cc-again"))
-    assert SIDE_TEXT  # side requests were answered by the same server
 
 
 def test_claude_code_configuration_errors_are_one_line_exit_2(tmp_path, monkeypatch, capsys):
@@ -209,3 +207,17 @@ def test_setup_takes_only_no_claude_code(capsys):
 
     assert main(["--bogus"]) == 2
     assert "unknown argument --bogus (the only option is --no-claude-code)" in capsys.readouterr().out
+
+
+def test_what_each_arm_appends_to_claude_codes_system_prompt(request_for):
+    from harness.models.claude_code import appended_prompt
+    from harness.prompts import BASE_SYSTEM
+
+    assert appended_prompt(request_for(Arm.NONE)) == BASE_SYSTEM == appended_prompt(request_for(Arm.TOOL))
+    assert "SKILL-BODY" in appended_prompt(request_for(Arm.INLINE))  # the skill itself, as in our loop
+    placebo = appended_prompt(request_for(Arm.PLACEBO))
+    assert "SKILL-BODY" not in placebo and len(placebo) > len(BASE_SYSTEM)
+    assert "load the dbos-python skill with the Skill tool" in appended_prompt(request_for(Arm.TOOL_FORCED))
+    index = appended_prompt(request_for(Arm.INDEX))
+    assert ".claude/skills/dbos-python/" in index and "references/queues.md" in index
+    assert "read_skill_file" not in index  # our loop's tool does not exist in Claude Code
