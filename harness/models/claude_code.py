@@ -92,18 +92,20 @@ def install_skill(workspace: Path, skill: SkillVersion) -> None:
 
 
 def appended_prompt(request: GenerationRequest) -> str:
-    """What goes after Claude Code's own system prompt for the request's arm (see the module docstring)."""
-    from harness.prompts import BASE_SYSTEM, docs_index
-
+    """What goes after Claude Code's own system prompt for the request's arm (see the module docstring). Built
+    from the arm's own system prompt (``harness.prompts``): its first paragraph is the base prompt, and the index
+    arm's lines ``- <file>: <summary>`` are the docs index; our loop's read_skill_file is never mentioned."""
     skill, arm = request.skill, request.arm
+    base, _, rest = request.system_prompt.partition("\n\n")
     if skill is None or arm is Arm.NONE or arm is Arm.TOOL:
-        return BASE_SYSTEM
+        return base
     if arm is Arm.TOOL_FORCED:
-        return f"{BASE_SYSTEM}\n\nBefore you do anything else, load the {skill.name} skill with the Skill tool."
+        return f"{base}\n\nBefore you do anything else, load the {skill.name} skill with the Skill tool."
     if arm is Arm.INDEX:
-        return (f"{BASE_SYSTEM}\n\nDocs index of the agent skill {skill.name} (its files are under "
+        index = "\n".join(line for line in rest.splitlines() if line.startswith("- "))
+        return (f"{base}\n\nDocs index of the agent skill {skill.name} (its files are under "
                 f".claude/skills/{skill.name}/; read any with the Read tool; prefer reading the relevant file to "
-                f"guessing):\n{docs_index(skill)}")
+                f"guessing):\n{index}")
     return request.system_prompt  # inline, placebo: the skill (or placebo) text itself
 
 
