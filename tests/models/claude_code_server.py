@@ -46,8 +46,8 @@ class ClaudeCodeServer:
 
     @property
     def main_requests(self) -> list[dict[str, Any]]:
-        return [r for r in self.requests if r["path"].startswith("/v1/messages?") or r["path"] == "/v1/messages"
-                if r["body"].get("tools")]
+        """The scripted session's requests (Messages API calls that offer tools)."""
+        return [r for r in self.requests if r["path"].split("?")[0] == "/v1/messages" and r["body"].get("tools")]
 
     def message(self, body: dict[str, Any]) -> dict[str, Any]:
         n = sum(1 for m in body.get("messages", []) if m.get("role") == "assistant")
