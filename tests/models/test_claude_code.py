@@ -221,3 +221,18 @@ def test_what_each_arm_appends_to_claude_codes_system_prompt(request_for):
     index = appended_prompt(request_for(Arm.INDEX))
     assert ".claude/skills/dbos-python/" in index and "references/queues.md" in index
     assert "read_skill_file" not in index  # our loop's tool does not exist in Claude Code
+
+
+@needs_cli
+def test_the_proxy_ends_the_session_when_the_token_budget_is_spent(tmp_path, request_for):
+    with ClaudeCodeServer(session_script(load_skill=False)) as server:
+        generation = model(tmp_path, server, token_budget=1500).generate(request_for(Arm.NONE))
+        assert generation.error is None  # graded as the session left it, like the agent loop's token_budget
+        stop = [e for e in generation.transcript if e.get("event") == "stop"][-1]
+        assert stop["reason"] == "token_budget"
+        assert len(server.main_requests) == 2  # the third model call was refused by the proxy, never sent
+        exchanges = next(e for e in generation.transcript if e.get("event") == "api_exchanges")["exchanges"]
+        assert exchanges[-1]["refused"] == "token_budget"
+        assert generation.files["greet.py"] == REFERENCE  # written by the second response, before the refusal
+        calls = [c["name"] for e in generation.transcript if e.get("role") == "assistant" for c in e["tool_calls"]]
+        assert calls == ["Glob", "Write"]  # the scripted Bash call never came
