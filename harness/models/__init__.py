@@ -43,7 +43,9 @@ def make_model(model_id: str, settings: ModelSettings | None = None, *, cache: R
     if kind == "claude-code":
         from harness.models.claude_code import ClaudeCodeModel
 
-        return ClaudeCodeModel(settings, cache, load_prices(prices_path or PRICES_PATH).lookup(model_id))
+        table = load_prices(prices_path or PRICES_PATH)
+        return ClaudeCodeModel(settings, cache, table.lookup(model_id),
+                               price_of=lambda side: table.lookup(f"claude-code/{side}"))
     if kind == "anthropic":
         from harness.models.anthropic_model import AnthropicClient
 

@@ -30,7 +30,8 @@ Transcript: the CLI's stream-json events become our transcript entries (the star
 skills, each assistant message with its tool calls, each tool result, each skill load, the result with its
 usage and cost) plus every API exchange the proxy saw; a ``Skill`` call and a ``Read`` of a file under
 ``.claude/skills/<name>/`` are skill reads. ``usage`` is what the proxy counted (every response, side requests
-included), priced with ``harness/prices.toml`` (``claude-code/<model>``, else ``anthropic/<model>``).
+included), each model's tokens priced with ``harness/prices.toml`` (``claude-code/<model>``, else
+``anthropic/<model>``).
 
 Cache: the whole session's outcome (final workspace, transcript, usage, skill reads) is stored under the trial's
 key — the CLI version, model, answer-changing parameters, system and user prompt, starting files, arm, skill hash
@@ -48,6 +49,7 @@ import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -267,11 +269,15 @@ class ClaudeCodeModel:
     """A real model through the Claude Code CLI (see the module docstring)."""
 
     def __init__(self, settings: ModelSettings, cache: ResponseCache | None = None, price: Price | None = None,
-                 policy: RetryPolicy | None = None, cli: Path | None = None) -> None:
+                 policy: RetryPolicy | None = None, cli: Path | None = None,
+                 price_of: Callable[[str], Price | None] | None = None) -> None:
+        """``price`` is the model's own; ``price_of(name)`` prices another model the CLI called on the side
+        (default: the model's own price)."""
         self.id = settings.model_id
         self.settings = settings
         self.cache = cache
         self.price = price
+        self.price_of = price_of or (lambda name: price)
         self.policy = policy or RetryPolicy(max_retries=settings.get("max_retries", 6))
         self.cli = cli or find_cli()
         self.upstream = settings.get("base_url") or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_UPSTREAM
@@ -370,7 +376,8 @@ class ClaudeCodeModel:
         transcript = [start, {"turn": 0, "role": "system", "content": appended_prompt(request)},
                       {"turn": 0, "role": "user", "content": request.user_prompt}, *session.transcript]
         last_turn = max((e["turn"] for e in transcript), default=0)
-        transcript.append({"turn": last_turn, "event": "api_exchanges", "exchanges": log.exchanges})
+        transcript.append({"turn": last_turn, "event": "api_exchanges", "exchanges": log.exchanges,
+                           "tokens_by_model": {m: asdict(t) for m, t in log.by_model.items()}})
         error = kind = None
         result = session.result or {}
         if log.failure:
@@ -388,11 +395,12 @@ class ClaudeCodeModel:
             stop = "finish" if result.get("subtype") == "success" else str(result.get("subtype"))
         transcript.append({"turn": last_turn, "event": "stop", "reason": stop, "exit_code": code,
                            "wall_s": round(wall, 3), **({"stderr": stderr[-2000:]} if stderr.strip() else {})})
-        price = self.price
         tokens: TokenCount = log.tokens
-        usage = Usage(tokens.input, tokens.output, tokens.cache_read, tokens.cache_write,
-                      cost_usd=price.cost(tokens) if price else 0.0, calls=log.calls, retries=log.retries,
-                      spent_usd=price.cost(tokens) if price else 0.0, priced=price is not None)
+        prices = {name: self.price if name == self.settings.name else self.price_of(name) for name in log.by_model}
+        cost = sum(p.cost(log.by_model[name]) for name, p in prices.items() if p is not None)
+        usage = Usage(tokens.input, tokens.output, tokens.cache_read, tokens.cache_write, cost_usd=cost,
+                      calls=log.calls, retries=log.retries, spent_usd=cost,
+                      priced=self.price is not None and all(p is not None for p in prices.values()))
         reads = tuple(session.skill_reads)
         return Generation(files if kind is None else {}, transcript, usage,
                           tuple(dict.fromkeys(p for p, _ in reads)), error, kind, skill_reads=reads)

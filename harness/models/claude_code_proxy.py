@@ -46,6 +46,7 @@ class ProxyLog:
 
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     tokens: TokenCount = TokenCount()
+    by_model: dict[str, TokenCount] = field(default_factory=dict)  # the CLI may use a small model on the side
     calls: int = 0
     retries: int = 0
     failure: str | None = None  # retries exhausted or a refused request: the trial is an infra error
@@ -161,6 +162,8 @@ class ApiProxy:
             if is_message and answer.status == 200:
                 self.log.calls += 1
                 self.log.tokens = self.log.tokens + tokens
+                name = str(entry["model"])
+                self.log.by_model[name] = self.log.by_model.get(name, TokenCount()) + tokens
                 if self.token_budget and self.log.tokens.total >= self.token_budget:
                     self.log.budget_spent = True
             elif is_message and answer.status in (400, 401, 403, 404):

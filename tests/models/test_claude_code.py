@@ -236,3 +236,24 @@ def test_the_proxy_ends_the_session_when_the_token_budget_is_spent(tmp_path, req
         assert generation.files["greet.py"] == REFERENCE  # written by the second response, before the refusal
         calls = [c["name"] for e in generation.transcript if e.get("role") == "assistant" for c in e["tool_calls"]]
         assert calls == ["Glob", "Write"]  # the scripted Bash call never came
+
+
+def test_a_side_model_is_priced_at_its_own_price(request_for, tmp_path):
+    from harness.models.chat import TokenCount
+    from harness.models.claude_code_proxy import ProxyLog
+    from harness.models.pricing import Price
+
+    main, side = TokenCount(input=1_000_000), TokenCount(input=1_000_000)
+    log = ProxyLog(tokens=main + side, by_model={"loopback-model": main, "small-model": side}, calls=2)
+    result = json.dumps({"type": "result", "subtype": "success"})
+    settings = resolve_settings(MODEL)
+
+    def outcome(price_of):
+        cc = ClaudeCodeModel(settings, None, PRICE, cli=tmp_path, price_of=price_of)
+        return cc._outcome(request_for(Arm.NONE), log, result, "", 0, False, 1.0, {"greet.py": "x"}, None)
+
+    cheap = Price(input=1.0, output=5.0, cache_read=0.1, cache_write=1.25)
+    priced = outcome(lambda name: cheap if name == "small-model" else None).usage
+    assert priced.cost_usd == pytest.approx(3.0 + 1.0) and priced.priced and priced.calls == 2
+    unpriced = outcome(lambda name: None).usage
+    assert unpriced.cost_usd == pytest.approx(3.0) and not unpriced.priced  # shown as unknown, not as cheap
