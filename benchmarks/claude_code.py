@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
 import statistics
 import sys
@@ -117,6 +118,10 @@ def main() -> int:
                                  for c in e["tool_calls"]], " skill reads:", list(last.skill_reads))
         print(f"   the CLI asked the API ({len(cc_server.requests)} requests, {args.trials} sessions):", dict(asked))
 
+        first = cc_server.requests[0]["body"]
+        print(f"   the CLI's first request: system {len(json.dumps(first.get('system')))} chars, "
+              f"{len(first.get('tools') or [])} tools {len(json.dumps(first.get('tools')))} chars, "
+              f"messages {len(json.dumps(first.get('messages')))} chars (about 4 characters a token)")
         print("3. a rerun of the same trial with the cache")
         for label, make, server in (("files-only (our loop)", loop, loop_server), ("claude-code", cc, cc_server)):
             cache = ResponseCache(Path(tmp) / label.split()[0])

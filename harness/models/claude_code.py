@@ -20,9 +20,10 @@ loopback; the one way out is the model API: ``claude_code_forward.py`` listens o
 each connection to ``claude_code_proxy.ApiProxy`` through a Unix socket bound in. A socket file is a path, not a
 route: nothing else is reachable, whatever the agent's commands try. The proxy adds the real key (the CLI holds a
 dummy one, so nothing in the sandbox ever sees the key), retries transient failures (the CLI's own retries are
-off) and counts every response's tokens. Permissions: ``acceptEdits`` with only Read, Write, Edit, MultiEdit,
-Glob, Grep, LS, Bash and Skill allowed, settings from the workspace only (``--setting-sources project``),
-non-essential traffic, telemetry, error reporting and the auto-updater off. Bounds: the session's wall clock
+off) and counts every response's tokens. Tools: only Read, Write, Edit, Glob, Grep, Bash and Skill are offered
+(``--tools``) and allowed (``acceptEdits``); no MCP servers; settings from the workspace only
+(``--setting-sources project``); non-essential traffic, telemetry, error reporting and the auto-updater off.
+Bounds: the session's wall clock
 (``session_timeout_s``), ``max_turns`` (``--max-turns``), ``token_budget`` (enforced by the proxy) and the tmpfs
 sizes; the workspace itself is a host temp dir without a size cap.
 
@@ -70,7 +71,7 @@ CLI_ENV = "DBOS_EVAL_CLAUDE_CODE"  # path of another `claude` executable
 FORWARDER = Path(__file__).resolve().parent / "claude_code_forward.py"
 INSIDE_WORKSPACE = "/workspace"
 INSIDE_PORT = 8080
-ALLOWED_TOOLS = ("Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "LS", "Bash", "Skill")
+ALLOWED_TOOLS = ("Read", "Write", "Edit", "Glob", "Grep", "Bash", "Skill")  # offered (--tools) and allowed
 DUMMY_KEY = "sk-ant-sandbox-dummy-key"  # what the CLI holds; the proxy swaps in the real key
 MAX_FILE_BYTES = 200_000
 MAX_FILES = 200
@@ -320,7 +321,8 @@ class ClaudeCodeModel:
         assert self.cli is not None
         argv = [str(self.cli), "-p", request.user_prompt, "--output-format", "stream-json", "--verbose",
                 "--model", self.settings.name, "--permission-mode", "acceptEdits",
-                "--allowedTools", ",".join(ALLOWED_TOOLS), "--setting-sources", "project",
+                "--tools", ",".join(ALLOWED_TOOLS), "--allowedTools", ",".join(ALLOWED_TOOLS),
+                "--strict-mcp-config", "--setting-sources", "project",
                 "--append-system-prompt", appended_prompt(request)]
         if self.settings.get("max_turns"):
             argv += ["--max-turns", str(self.settings.get("max_turns"))]

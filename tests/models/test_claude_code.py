@@ -14,7 +14,7 @@ import json
 import pytest
 
 from harness.models.cache import ResponseCache
-from harness.models.claude_code import ClaudeCodeModel, missing_prerequisite, parse_stream
+from harness.models.claude_code import ALLOWED_TOOLS, ClaudeCodeModel, missing_prerequisite, parse_stream
 from harness.models.retry import RetryPolicy
 from harness.models.settings import resolve_settings
 from harness.skills import Arm
@@ -117,7 +117,8 @@ def test_a_session_that_never_loads_the_skill_records_no_skill_read(tmp_path, re
         generation = model(tmp_path, server).generate(request_for(Arm.TOOL))
         assert generation.error is None
         init = next(e for e in generation.transcript if e.get("event") == "cli_init")
-        assert "Skill" in init["tools"]  # the skill was offered...
+        assert sorted(init["tools"]) == sorted(ALLOWED_TOOLS)  # no web, task or MCP tools
+        assert "dbos-python" in init["skills"]  # the skill was offered...
         assert generation.skill_reads == () and generation.skill_files_read == ()  # ...and never loaded
         assert generation.files["greet.py"] == REFERENCE
 
