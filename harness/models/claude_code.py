@@ -23,9 +23,8 @@ dummy one, so nothing in the sandbox ever sees the key), retries transient failu
 off) and counts every response's tokens. Tools: only Read, Write, Edit, Glob, Grep, Bash and Skill are offered
 (``--tools``) and allowed (``acceptEdits``); no MCP servers; settings from the workspace only
 (``--setting-sources project``); non-essential traffic, telemetry, error reporting and the auto-updater off.
-Bounds: the session's wall clock
-(``session_timeout_s``), ``max_turns`` (``--max-turns``), ``token_budget`` (enforced by the proxy) and the tmpfs
-sizes; the workspace itself is a host temp dir without a size cap.
+Bounds: the session's wall clock (``session_timeout_s``), ``max_turns`` (``--max-turns``), ``token_budget``
+(enforced by the proxy) and the tmpfs sizes; the workspace itself is a host temp dir without a size cap.
 
 Transcript: the CLI's stream-json events become our transcript entries (the start with the CLI's tools and
 skills, each assistant message with its tool calls, each tool result, each skill load, the result with its
