@@ -236,9 +236,14 @@ def model_settings(models: list[str], mode: str, base_url: str | None, params: d
     settings = {}
     for model in models:
         provider, _ = parse_model_id(model)
-        if provider in PROVIDER_KEYS and not os.environ.get(PROVIDER_KEYS[provider]):
-            raise UserError(f"--model {model}: {PROVIDER_KEYS[provider]} is not set (export it, or pick another "
-                            "--model)")
-        if provider in ("anthropic", "openai", "openai-compatible"):
+        key_env = PROVIDER_KEYS.get("anthropic" if provider == "claude-code" else provider)
+        if key_env and not os.environ.get(key_env):
+            raise UserError(f"--model {model}: {key_env} is not set (export it, or pick another --model)")
+        if provider in ("anthropic", "openai", "openai-compatible", "claude-code"):
             settings[model] = resolve_settings(model, mode=mode, base_url=base_url, overrides=params)
+        if provider == "claude-code":
+            from harness.models.claude_code import missing_prerequisite
+
+            if problem := missing_prerequisite():
+                raise UserError(f"--model {model}: {problem}")
     return settings

@@ -4,6 +4,10 @@ Python dependencies exist.
 System packages (bubblewrap for the sandbox, PostgreSQL server binaries for the throwaway cluster, venv for
 the grading runtime) are installed with apt-get when we have the rights; otherwise the exact command is
 printed and the exit code is 2.
+
+The Claude Code CLI (for ``claude-code/<model>``) is installed with npm, pinned, into ``.cache/claude-code``
+(the npm package brings a self-contained native binary, so it runs offline afterwards); Node.js and npm come
+from apt-get when missing. ``setup --no-claude-code`` skips it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,30 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+CLAUDE_CODE_PACKAGE = "@anthropic-ai/claude-code@2.1.332"  # keep in step with harness/models/claude_code.py
+CLAUDE_CODE_DIR = REPO / ".cache" / "claude-code"
+
+
+def install_claude_code() -> int:
+    """npm install of the pinned CLI into .cache/claude-code (skipped when that version is already there)."""
+    cli = CLAUDE_CODE_DIR / "node_modules" / ".bin" / "claude"
+    version = CLAUDE_CODE_PACKAGE.rsplit("@", 1)[1]
+    if cli.exists():
+        probe = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=False)
+        if probe.stdout.startswith(version):
+            print(f"Claude Code CLI {version} already installed ({cli})")
+            return 0
+    if not shutil.which("npm") and (code := install_system_packages(["nodejs", "npm"])) != 0:
+        return code
+    print(f"Installing the Claude Code CLI for claude-code/<model> (npm {CLAUDE_CODE_PACKAGE} into "
+          f"{CLAUDE_CODE_DIR}; skip with --no-claude-code)", flush=True)
+    CLAUDE_CODE_DIR.mkdir(parents=True, exist_ok=True)
+    npm = ["npm", "install", "--prefix", str(CLAUDE_CODE_DIR), "--no-audit", "--no-fund", "--loglevel=error",
+           CLAUDE_CODE_PACKAGE]
+    if subprocess.run(npm, check=False).returncode != 0 or not cli.exists():
+        print("npm install of the Claude Code CLI failed; see the output above (or pass --no-claude-code)")
+        return 2
+    return 0
 
 
 def missing_system_packages() -> list[str]:
@@ -49,7 +77,12 @@ def install_system_packages(packages: list[str]) -> int:
     return 0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[2:] if argv is None else argv
+    unknown = [a for a in args if a != "--no-claude-code"]
+    if unknown:
+        print(f"setup: unknown argument {unknown[0]} (the only option is --no-claude-code)")
+        return 2
     if sys.version_info < (3, 11):  # noqa: UP036 - runs before the package metadata is checked
         print(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]})")
         return 2
@@ -61,6 +94,8 @@ def main() -> int:
     if subprocess.run(pip, check=False).returncode != 0:
         print("pip install failed; see the output above")
         return 2
+    if "--no-claude-code" not in args and (code := install_claude_code()) != 0:
+        return code
     print("Setup complete. Next: python run_eval.py")
     return 0
 

@@ -1,6 +1,7 @@
 """Model adapters by id: ``reference``, ``mutant:<name>``, ``alternative:<name>``, ``dir:<path>`` and
 ``replay:<run>`` (offline), ``anthropic/<model>``, ``openai/<model>`` and ``openai-compatible/<name>`` (real APIs
-through their official SDKs and the agent loop, ``harness.models.agent``)."""
+through their official SDKs and the agent loop, ``harness.models.agent``), ``claude-code/<model>`` (the Claude Code
+CLI in a sandbox, ``harness.models.claude_code``)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ def make_model(model_id: str, settings: ModelSettings | None = None, *, cache: R
     from harness.models.pricing import PRICES_PATH, load_prices
 
     settings = settings or resolve_settings(model_id)
+    if kind == "claude-code":
+        from harness.models.claude_code import ClaudeCodeModel
+
+        table = load_prices(prices_path or PRICES_PATH)
+        return ClaudeCodeModel(settings, cache, table.lookup(model_id),
+                               price_of=lambda side: table.lookup(f"claude-code/{side}"))
     if kind == "anthropic":
         from harness.models.anthropic_model import AnthropicClient
 

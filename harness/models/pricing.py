@@ -41,6 +41,8 @@ class PriceTable:
     def lookup(self, model_id: str) -> Price | None:
         if model_id in self.prices:
             return self.prices[model_id]
+        if model_id.startswith("claude-code/") and f"anthropic/{model_id[12:]}" in self.prices:
+            return self.prices[f"anthropic/{model_id[12:]}"]  # the CLI pays the Messages API's prices
         globs = [key for key in self.prices if any(c in key for c in "*?[") and fnmatch.fnmatchcase(model_id, key)]
         return self.prices[max(globs, key=len)] if globs else None
 

@@ -1,8 +1,8 @@
 """Model ids and the parameters of real models (``harness/models.toml`` plus ``--param`` overrides).
 
 Model ids: ``reference``, ``mutant:<name>``, ``alternative:<name>``, ``dir:<path>`` (offline),
-``anthropic/<model>``, ``openai/<model>``, ``openai-compatible/<name>`` (with ``--base-url``), ``replay:<run>``
-or ``replay:<run>#<model>``.
+``anthropic/<model>``, ``openai/<model>``, ``openai-compatible/<name>`` (with ``--base-url``), ``claude-code/<model>``
+(the Claude Code CLI, ``harness.models.claude_code``), ``replay:<run>`` or ``replay:<run>#<model>``.
 """
 
 from __future__ import annotations
@@ -17,21 +17,24 @@ from typing import Any
 from harness.errors import UserError
 
 MODELS_PATH = Path(__file__).resolve().parent.parent / "models.toml"
-PROVIDERS = ("anthropic", "openai", "openai-compatible")
+PROVIDERS = ("anthropic", "openai", "openai-compatible", "claude-code")
 MODES = ("agent", "single-shot")
 AGENT_TOOLS = ("files", "exec")  # the agent's tools: the file tools, or those and run_command
 MODEL_FORMS = ("reference, mutant:<name>, alternative:<name>, dir:<path>, anthropic/<model>, openai/<model>, "
-               "openai-compatible/<name> (with --base-url), replay:<run>, replay:<run>#<model>")
-ALL = frozenset(PROVIDERS)
+               "openai-compatible/<name> (with --base-url), claude-code/<model>, replay:<run>, replay:<run>#<model>")
+ALL = frozenset({"anthropic", "openai", "openai-compatible"})  # chat APIs through our agent loop
+CLAUDE_CODE = frozenset({"claude-code"})
 OPENAI_LIKE = frozenset({"openai", "openai-compatible"})
 # name -> (type, providers it applies to, whether it changes the answers)
 PARAMS: dict[str, tuple[type, frozenset[str], bool]] = {
     "max_tokens": (int, ALL, True), "temperature": (float, ALL, True), "top_p": (float, ALL, True),
     "reasoning_effort": (str, ALL, True), "thinking": (dict, frozenset({"anthropic"}), True),
     "prompt_cache": (bool, frozenset({"anthropic"}), True), "extra_body": (dict, ALL, True),
-    "base_url": (str, ALL, True), "max_tokens_param": (str, OPENAI_LIKE, True),
-    "max_turns": (int, ALL, True), "token_budget": (int, ALL, True), "max_tool_errors": (int, ALL, True),
-    "timeout_s": (float, ALL, False), "max_retries": (int, ALL, False),
+    "base_url": (str, ALL | CLAUDE_CODE, True), "max_tokens_param": (str, OPENAI_LIKE, True),
+    "max_turns": (int, ALL | CLAUDE_CODE, True), "token_budget": (int, ALL | CLAUDE_CODE, True),
+    "max_tool_errors": (int, ALL, True),
+    "timeout_s": (float, ALL | CLAUDE_CODE, False), "max_retries": (int, ALL | CLAUDE_CODE, False),
+    "session_timeout_s": (float, CLAUDE_CODE, False),
     "api_key_env": (str, frozenset({"openai-compatible"}), False),
     "agent_tools": (str, ALL, True),
 }
@@ -121,6 +124,8 @@ def resolve_settings(model_id: str, *, mode: str = "agent", base_url: str | None
         raise ValueError(f"{model_id} is not an API model")
     if mode not in MODES:
         raise UserError(f"--mode {mode}: use {' or '.join(MODES)}")
+    if provider == "claude-code" and mode != "agent":
+        raise UserError(f"--mode {mode}: {model_id} is an agent (the Claude Code CLI); use --mode agent")
     table = load_model_table(path)
     layers = [(f"{path} [defaults]", table.get("defaults", {})),
               (f"{path} [providers.{provider}]", {k: v for k, v in table.get("providers", {}).get(provider, {}).items()
