@@ -108,7 +108,8 @@ def validate(config: RunConfig, console: Console, repeats: int, mutants: str = "
             shown = ref_problems + alt_problems if first else []
             problem = "; ".join(shown + list(result.problems if result else []))
             listed += [f"{task.id}: {p}" for p in shown]
-            listed += [f"{task.id}: mutant {mutant.name}: {p}" for p in (result.problems if result and mutant else ())]
+            if result and mutant:
+                listed += [f"{task.id}: mutant {mutant.name}: {p}" for p in result.problems]
             table.add_row(task.id if first else "", _ratio(passes, repeats) if first else "",
                           (", ".join(cells) or "-") if first else "",
                           mutant.name if mutant else "-", ", ".join(result.caught_by) if result else "",
