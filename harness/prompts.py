@@ -71,5 +71,5 @@ def build_request(trial: Trial, task: Task, skill: SkillVersion | None) -> Gener
     """What the model is given for ``trial``: the arm's system prompt, the task prompt and the starting files."""
     start_files = read_tree(task.app_dir)
     arm = Arm(trial.arm)
-    return GenerationRequest(task, arm, skill, system_prompt(arm, skill), user_prompt(task, start_files),
+    return GenerationRequest(task.ref(), arm, skill, system_prompt(arm, skill), user_prompt(task, start_files),
                              start_files, trial.epoch)

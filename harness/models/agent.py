@@ -20,14 +20,13 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from harness.models.base import Generation, GenerationRequest, Usage
+from harness.models.base import Arm, Generation, GenerationRequest, SkillVersion, Usage
 from harness.models.cache import ResponseCache, cache_key
 from harness.models.chat import ApiError, ChatClient, ModelOutputError, Reply, TokenCount, Tool, ToolCall
 from harness.models.pricing import Price
 from harness.models.retry import RetriesExhausted, RetryPolicy, call_with_retries
 from harness.models.settings import ModelSettings
 from harness.models.single_shot import clean_path, parse_files
-from harness.skills import Arm, SkillVersion
 
 MAX_FILE_CHARS = 200_000  # a file the model writes, and what read_file returns
 MAX_FILES = 200
