@@ -47,7 +47,7 @@ def main(skills: list[str]) -> None:
               f"placebo hash {placebo.hash[:12]}")
     with tempfile.TemporaryDirectory() as tmp:
         root = synthesize(Path(tmp), "arms-figure", outcome, variants=VARIANTS, seed=3)
-        records = RunDir(root.parent.parent, root.name).records()
+        records = RunDir.open(str(root), root).records()
         md = markdown("arms-figure", json.loads((root / "run.json").read_text()), records)
         keep = ("Skill uplift", "Content effect", "Skill activation by arm", "Eval audit")
         for block in md.split("\n## "):

@@ -52,7 +52,7 @@ CASES = [  # (arguments, what the line must name); {d} is the fixture folder
     (["skill-check", "{d}/nowhere"], "nowhere: not a directory"),
     (["report", "kept"], "trials.jsonl:2: not valid JSON"),
     (["report", "future"], "future/trials.jsonl:2: trial record format 99 is not one this harness reads"),
-    (["report", "partial"], "partial/trials.jsonl:2: trial record without 'task_id'"),
+    (["report", "partial"], "partial/trials.jsonl:2: trial record without 'status'"),
     (["report", "torn-manifest"], "torn-manifest/run.json: unreadable run manifest"),
     (["report", "no-such-run"], "no-such-run: not a run"),
     (["run", "--run-id", "kept", "--tasks-dir", str(FIXTURE_TASKS)], "trials.jsonl:2: not valid JSON"),

@@ -34,7 +34,7 @@ def outcome(task, model, variant, epoch):
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     root = synthesize(tmp_path_factory.mktemp("runs"), "arms", outcome, variants=VARIANTS, seed=3)
-    records = RunDir(root.parent.parent, root.name).records()
+    records = RunDir.open(str(root), root).records()
     return root, json.loads((root / "run.json").read_text()), records
 
 
