@@ -109,11 +109,8 @@ class Coordinator:
     parameters and the response cache settings that every job carries to whoever executes it."""
 
     run_dir: RunDir
+    cache: CacheSpec
     model_specs: Mapping[str, ModelSpec] = field(default_factory=dict)
-    cache: CacheSpec | None = None  # default: the results folder's cache/responses
-
-    def cache_spec(self) -> CacheSpec:
-        return self.cache or CacheSpec(str((self.run_dir.root.parent.parent / "cache" / "responses").resolve()))
 
 
 _steps: StepContext | None = None  # bound by ``launch`` for DBOS's module-level steps (see StepContext)
@@ -295,7 +292,7 @@ def run(coordinator: Coordinator, steps: StepContext, trials: list[Trial], syste
            trial_queue=trial_queue)
     try:
         prefix = f"{run_id}:"
-        cache = coordinator.cache_spec()
+        cache = coordinator.cache
         ids = workflow_ids(run_dir, trials)
         gate = budget({r.key for r in run_dir.records()}) if budget else None
         waiting, enqueued = list(trials), set()

@@ -158,7 +158,7 @@ def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Ta
                                     "skill_hashes": {s.label: s.hash for s in skills}})
             specs = {m: ModelSpec(s.mode, s.params) for m, s in config.model_settings.items()}
             cache = CacheSpec(str(config.response_cache_dir.resolve()), config.use_cache)
-            coordinator = orchestrator.Coordinator(run_dir, specs, cache)
+            coordinator = orchestrator.Coordinator(run_dir, cache, specs)
             steps = orchestrator.StepContext(executor.tasks, executor.skills, env, config.results_dir,
                                              config.results_dir / "worker", models or {},
                                              runs={run_dir.run_id: run_dir})
