@@ -97,3 +97,24 @@ def test_one_parser_reads_old_rows_and_names_what_is_wrong_with_a_bad_one():
                          ({**old, "epoch": "two"}, "malformed trial record"), ([1, 2], "JSON list, not an object")):
         with pytest.raises(ValueError, match=message):
             TrialRecord.from_json(row)
+
+
+def test_one_reader_of_a_file_tree_for_solutions_and_the_workspace_that_travels(tmp_path):
+    from harness.models import read_tree
+    from harness.transport import pack, unpack
+
+    files = tmp_path / "files"
+    (files / "__pycache__").mkdir(parents=True)
+    (files / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"\x00\xff")
+    (files / "pkg").mkdir()
+    (files / "pkg" / "app.py").write_text("x = 1\n")
+    (files / "mutant.toml").write_text("description = 'declares a solution, is not part of it'\n")
+    (files / "blob.txt").write_bytes(b"caf\xe9\n")
+    with pytest.raises(UnicodeDecodeError):  # a solution folder (grade DIR) with a non-UTF-8 file is refused
+        read_tree(files)
+    workspace = read_tree(files, errors="replace")  # a generated workspace is never refused
+    assert workspace == {"blob.txt": "caf\ufffd\n", "pkg/app.py": "x = 1\n"}
+    unpack(tmp_path / "elsewhere" / "files", workspace)
+    assert read_tree(tmp_path / "elsewhere" / "files") == workspace
+    assert read_tree(tmp_path / "missing") == {}
+    assert pack(tmp_path / "elsewhere", ["files"]) == {f"files/{k}": v for k, v in workspace.items()}
