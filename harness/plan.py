@@ -42,7 +42,7 @@ class PlanConfig:
     """What ``run`` would be given, minus what only running needs (no API key: a plan calls nothing)."""
 
     models: tuple[str, ...]
-    arms: tuple[Any, ...]  # harness.skills.Arm
+    arms: tuple[Any, ...]  # harness.models.base.Arm
     skills: tuple[Path, ...]
     task_patterns: tuple[str, ...]
     epochs: int

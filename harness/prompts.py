@@ -2,7 +2,7 @@
 ``GenerationRequest`` builder that generation and the cost estimate (``harness.budget``) both use. The agent
 loop's own tool instructions live with the loop (``harness.models.agent``).
 
-A new arm adds its system prompt here (``system_prompt``) and its value to ``harness.skills.Arm``.
+A new arm adds its system prompt here (``system_prompt``) and its value to ``Arm`` (``harness.models.base``).
 """
 
 from __future__ import annotations

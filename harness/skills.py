@@ -11,9 +11,8 @@ import re
 from pathlib import Path
 
 from harness.errors import UserError
-from harness.models.base import Arm, SkillVersion
-
-__all__ = ["Arm", "SkillVersion", "ARM_NAMES"]  # the arm and the version are defined with the request
+from harness.models.base import Arm as Arm  # the arm and the version are defined with the model request
+from harness.models.base import SkillVersion as SkillVersion
 
 ARM_NAMES = ", ".join(a.value for a in Arm)
 
