@@ -1,26 +1,40 @@
-"""Print the architecture figures of issue 14: lines of harness/, import cycles, upward arrows, dict-key accesses.
+"""Print the architecture figures of issue 14: lines of harness/, import cycles, upward arrows, the places a new
+``run`` flag must be added, and dict-key accesses on trial records.
 
-Run: python benchmarks/architecture_figures.py
-Upward arrows are graders -> harness and harness.models -> harness (outside harness.models) edges, counting
-imports inside functions too (a function-level import is still an arrow).
+Run: python benchmarks/architecture_figures.py [--rev 860e88c]   (--rev: the figures of that commit's tree)
+
+- Upward arrows are graders -> harness and harness.models -> harness (outside harness.models) edges, counting
+  imports inside functions too (a function-level import is still an arrow).
+- Places a new ``run`` flag must be added: the functions and class bodies of harness/ that name (as an
+  identifier, keyword, parameter, attribute or string) at least 80% of the ``run`` subcommand's flag dests —
+  the places that enumerate every flag, so a new flag is one more line in each. The dests come from that
+  tree's own ``build_parser()``.
+- Dict-key accesses: ``r["..."]``/``record["..."]``/``rec["..."]``/``trial[...]`` (trial-record and trial
+  dicts; parsing a JSON row in records.py counts too), and ``.get("...")`` on those names.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
+import json
 import re
+import subprocess
 import sys
+import tarfile
+import tempfile
+from io import BytesIO
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("harness", "graders")
 
 
-def modules() -> dict[str, Path]:
+def modules(root: Path) -> dict[str, Path]:
     found = {}
     for pkg in PACKAGES:
-        for path in sorted((REPO / pkg).rglob("*.py")):
-            parts = path.relative_to(REPO).with_suffix("").parts
+        for path in sorted((root / pkg).rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
             name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
             found[name] = path
     return found
@@ -102,26 +116,98 @@ def upward(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
     return sorted(up)
 
 
-def main() -> None:
-    mods = modules()
+def run_flag_dests(root: Path) -> list[str]:
+    """The ``run`` subcommand's flag dests, from the tree's own parser (in a subprocess: another tree's code)."""
+    code = ("import json, argparse; from harness.cli import build_parser; p = build_parser(); "
+            "sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction)); "
+            "print(json.dumps([a.dest for a in sub.choices['run']._actions if a.dest != 'help']))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def _names(nodes: list[ast.stmt]) -> set[str]:
+    found: set[str] = set()
+    for node in (n for stmt in nodes for n in ast.walk(stmt)):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+        elif isinstance(node, ast.keyword) and node.arg:
+            found.add(node.arg)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.add(node.value.lstrip("-").replace("-", "_"))
+    return found
+
+
+def flag_places(root: Path, dests: list[str], share: float = 0.8) -> list[str]:
+    """Functions (and class bodies, methods apart) naming at least ``share`` of the ``run`` flag dests."""
+    wanted = set(dests)
+    places = []
+    for path in sorted((root / "harness").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                body = node.body + [node.args]  # type: ignore[list-item]
+            elif isinstance(node, ast.ClassDef):
+                body = [b for b in node.body if not isinstance(b, ast.FunctionDef | ast.AsyncFunctionDef)]
+            else:
+                continue
+            names = _names(body) if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else \
+                _names(node.body) | {a.arg for a in node.args.args + node.args.kwonlyargs}
+            if len(names & wanted) >= share * len(wanted):
+                places.append(f"{path.relative_to(root)}:{node.name}")
+    return places
+
+
+def figures(root: Path) -> dict[str, object]:
+    mods = modules(root)
     graph = edges(mods)
     harness_files = [p for m, p in mods.items() if m.startswith("harness")]
-    lines = sum(len(p.read_text().splitlines()) for p in harness_files)
     text = "\n".join(p.read_text() for p in harness_files)
-    keyed = len(re.findall(r"\b(?:r|trial|record|rec|row)\[\s*[\"']", text))
-    print(f"harness/ lines: {lines} in {len(harness_files)} modules")
-    found = cycles(graph)
-    print(f"import cycles: {len(found)}")
-    for comp in found:
+    dests = run_flag_dests(root)
+    return {
+        "lines": sum(len(p.read_text().splitlines()) for p in harness_files), "modules": len(harness_files),
+        "cycles": cycles(graph), "upward": upward(graph), "run_flags": len(dests),
+        "flag_places": flag_places(root, dests),
+        "record_keys": len(re.findall(r"\b(?:r|record|rec)\[\s*[\"']", text)),
+        "trial_keys": len(re.findall(r"\btrial\[", text)),
+        "record_gets": len(re.findall(r"\b(?:r|record|rec)\.get\(\s*[\"']", text)),
+    }
+
+
+def tree_at(rev: str, into: Path) -> Path:
+    """harness/ and graders/ of commit ``rev``, extracted under ``into``."""
+    data = subprocess.run(["git", "archive", rev, *PACKAGES], cwd=REPO, capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=BytesIO(data)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rev", help="a commit: the figures of its tree instead of the working tree")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = tree_at(args.rev, Path(tmp)) if args.rev else REPO
+        f = figures(root)
+    print(f"tree: {args.rev or 'working tree'}")
+    print(f"harness/ lines: {f['lines']} in {f['modules']} modules")
+    found = f["cycles"]
+    print(f"import cycles: {len(found)}")  # type: ignore[arg-type]
+    for comp in found:  # type: ignore[attr-defined]
         print("  " + " <-> ".join(comp))
-    up = upward(graph)
-    print(f"upward arrows (graders->harness, models->harness): {len(up)}")
-    for a, b in up:
+    up = f["upward"]
+    print(f"upward arrows (graders->harness, models->harness): {len(up)}")  # type: ignore[arg-type]
+    for a, b in up:  # type: ignore[attr-defined]
         print(f"  {a} -> {b}")
-    print(f"dict-key accesses r[...]/trial[...]/record[...]/rec[...]/row[...] in harness/: {keyed}")
-    r_keys = len(re.findall(r"\br\[\s*[\"']", text))
-    trial_keys = len(re.findall(r"\btrial\[", text))
-    print(f"  of which r[\"...\"]: {r_keys}, trial[...]: {trial_keys}")
+    places = f["flag_places"]
+    print(f"places a new run flag must be added: {len(places)} (of {f['run_flags']} run flags)")  # type: ignore
+    for place in places:  # type: ignore[attr-defined]
+        print(f"  {place}")
+    print(f"dict-key accesses on trial records and trials in harness/: r/record/rec[\"...\"] {f['record_keys']}, "
+          f"trial[...] {f['trial_keys']}, r/record/rec.get(\"...\") {f['record_gets']}")
+
 
 if __name__ == "__main__":
     main()

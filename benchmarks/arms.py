@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from harness import aa, analysis  # noqa: E402
 from harness.placebo import TOKENIZER, placebo_for, total_tokens  # noqa: E402
 from harness.report import markdown  # noqa: E402
+from harness.results import RunDir  # noqa: E402
 from harness.skills import load_skill  # noqa: E402
 from tests.fixtures.synthetic import synthesize  # noqa: E402
 
@@ -46,7 +47,7 @@ def main(skills: list[str]) -> None:
               f"placebo hash {placebo.hash[:12]}")
     with tempfile.TemporaryDirectory() as tmp:
         root = synthesize(Path(tmp), "arms-figure", outcome, variants=VARIANTS, seed=3)
-        records = [json.loads(line) for line in (root / "trials.jsonl").read_text().splitlines()]
+        records = RunDir.open(str(root), root).records()
         md = markdown("arms-figure", json.loads((root / "run.json").read_text()), records)
         keep = ("Skill uplift", "Content effect", "Skill activation by arm", "Eval audit")
         for block in md.split("\n## "):

@@ -60,7 +60,7 @@ def main() -> int:
     wall = time.monotonic() - started
     records = run.records()
     figures = {
-        "trials": opts.trials, "recorded": len(records), "passed": sum(bool(r["passed"]) for r in records),
+        "trials": opts.trials, "recorded": len(records), "passed": sum(bool(r.passed) for r in records),
         "exit_code": proc.returncode, "wall_s": round(wall, 1),
         "harness_peak_rss_mb": round(peak / 1024, 1),
         "rss_mb_at_10pct": next((round(s[2] / 1024, 1) for s in samples if s[1] >= opts.trials / 10), None),

@@ -32,10 +32,10 @@ def main() -> int:
                           cwd=REPO, env=env, capture_output=True, text=True)
     records = RunDir(results, "hostile").records()
     print(f"{'attack':20} {'status':7} {'passed':6} {'reason':16} {'grading':>8}  detail")
-    for r in sorted(records, key=lambda r: r["model"]):
-        name = r["model"].removeprefix("mutant:")
-        print(f"{name:20} {r['status']:7} {str(r['passed']):6} {str(r['reason']):16} {r['grading_s']:7.1f}s  "
-              f"{r['detail'].removeprefix('hidden_tests: ')[:90]}")
+    for r in sorted(records, key=lambda r: r.model):
+        name = r.model.removeprefix("mutant:")
+        print(f"{name:20} {r.status:7} {str(r.passed):6} {str(r.reason):16} {r.grading_s:7.1f}s  "
+              f"{r.detail.removeprefix('hidden_tests: ')[:90]}")
     leaked = [str(p) for p in results.rglob("*") if p.is_file() and canary in p.read_text(errors="replace")]
     left = [pid for uid in range(FIRST_SANDBOX_UID, FIRST_SANDBOX_UID + SANDBOX_UIDS) for pid in _live_pids(uid)]
     print(f"validate exit code {done.returncode}; canary found in {len(leaked)} file(s) of the run {leaked[:3]}; "

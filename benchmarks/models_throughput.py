@@ -96,9 +96,8 @@ def main() -> int:
         settings = resolve_settings(model_id, overrides={"base_url": server.url, "timeout_s": 30.0})
         client = AnthropicClient(settings) if args.protocol == "anthropic" else OpenAIClient(settings)
         model = ApiModel(settings, client, ResponseCache(Path(tmp) / "cache"), price)
-        state = orchestrator.RunState(RunDir(Path(tmp), "bench"), {task.id: task}, {}, None, {model_id: model})
-        orchestrator._state = state
-        orchestrator.launch(runs.system_db_url(RunDir(Path(tmp), "bench")), 2, args.concurrency)
+        steps = orchestrator.StepContext({task.id: task}, {}, None, Path(tmp), Path(tmp) / "worker", {model_id: model})
+        orchestrator.launch(steps, runs.system_db_url(RunDir(Path(tmp), "bench")), 2, args.concurrency)
         try:
             print(f"{args.trials} trials x {len(script)} calls, {args.latency} s per call, generation concurrency "
                   f"{args.concurrency}, {args.protocol} wire format through the real SDK")
@@ -107,8 +106,7 @@ def main() -> int:
             _, second = run_pass("rerun (same configuration)", trials, "rerun")
             calls_rerun = len(server.requests) - calls_first
         finally:
-            DBOS.destroy()
-            orchestrator._state = None
+            orchestrator.shutdown()
     ideal = math.ceil(args.trials / args.concurrency) * len(script) * args.latency
     fluid = args.trials * len(script) * args.latency / args.concurrency
     print(f"\n1. wall time {wall:.2f} s; ideal {ideal:.2f} s (ceil(N/C) x calls x latency) -> "

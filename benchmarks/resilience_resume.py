@@ -75,7 +75,8 @@ def main() -> int:
         seconds, _, code = timed_run(args, root / "killed", tasks, root / "killed.log")
         spent += seconds
         assert code == 0, (root / "killed.log").read_text()[-2000:]
-    resumed, straight = run.records(), RunDir(root / "clean", "bench").records()
+    resumed = [r.to_json() for r in run.records()]
+    straight = [r.to_json() for r in RunDir(root / "clean", "bench").records()]
     ids = [r["trial_id"] for r in resumed]
     figures = {
         "trials": opts.trials, "kills": sum(k["killed"] for k in kills), "seed": opts.seed,

@@ -58,7 +58,7 @@ def measure(workers: int, trials: int, server, root: Path) -> dict:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait()
     records = RunDir(results, "tp").records()
-    assert len(records) == trials and all(r["passed"] for r in records)
+    assert len(records) == trials and all(r.passed for r in records)
     grade_starts = [datetime.fromisoformat(line.split()[0]).timestamp()
                     for log in results.rglob("steps.log") for line in log.read_text().splitlines() if " grade " in line]
     span = ended - min(grade_starts)

@@ -14,11 +14,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 import pandas as pd
 
 from harness import stats
+from harness.records import TrialRecord
 from harness.stats import Estimate
 
 SEED = 20240601  # every bootstrap in a report uses this seed: the same records give the same report
@@ -39,40 +39,36 @@ def variant_of(arm: str, skill_label: str | None) -> str:
     return NONE if arm == NONE or not skill_label else f"{arm}:{skill_label}"
 
 
-def trials_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    """One row per trial with the fields the analyses need (a failed check is ``True`` in ``tests_failed`` /
-    ``not_durable``; a check that did not run is ``False``)."""
+def trials_frame(records: Iterable[TrialRecord]) -> pd.DataFrame:
+    """The one flattening of records into the analysis frame: one row per trial with the fields the analyses
+    need (a failed check is ``True`` in ``tests_failed`` / ``not_durable``; a check that did not run is ``False``)."""
     rows = []
     for r in records:
-        skill = r.get("skill") or {}
-        checks = {c.get("name"): c for c in r.get("checks") or []}
-        tests = r.get("tests") or {}
-        usage = r.get("usage") or {}
-        hidden = checks.get("hidden_tests")
-        durability = r.get("durability") or {}
+        hidden = next((c for c in r.checks if c.get("name") == "hidden_tests"), None)
+        tests = r.tests or {}
+        durable = (r.durability or {}).get("passed")
         rows.append({
-            "trial_id": r["trial_id"], "key": r.get("key"), "task_id": r["task_id"], "task_hash": r.get("task_hash"),
-            "category": r.get("category") or "-", "model": r["model"], "arm": r["arm"],
-            "skill": skill.get("label") or "-", "skill_hash": skill.get("hash"),
-            "variant": variant_of(r["arm"], skill.get("label")), "epoch": int(r.get("epoch") or 1),
-            "status": r["status"], "graded": r["status"] != "infra_error", "passed": bool(r.get("passed")),
-            "score": r.get("score"), "reason": r.get("reason") or "", "detail": r.get("detail") or "",
+            "trial_id": r.trial_id, "key": r.key, "task_id": r.task_id, "task_hash": r.task_hash,
+            "category": r.category or "-", "model": r.model, "arm": r.arm,
+            "skill": r.skill_label or "-", "skill_hash": r.skill_hash,
+            "variant": variant_of(r.arm, r.skill_label), "epoch": r.epoch or 1,
+            "status": r.status, "graded": r.status != "infra_error", "passed": bool(r.passed),
+            "score": r.score, "reason": r.reason or "", "detail": r.detail or "",
             "tests_passed": tests.get("passed"), "tests_total": tests.get("total"),
             "tests_failed": bool(hidden is not None and hidden.get("passed") is False)
             or bool(tests and tests.get("passed", 0) < tests.get("total", 0)),
-            "not_durable": durability.get("passed") is False,
-            "durable": {True: "yes", False: "no", None: "-"}[durability.get("passed")],
-            "failing": tuple(tests.get("failing") or ()),
-            "rules": tuple(sorted({v["rule"] for v in r.get("violations") or []})),
-            "n_violations": len(r.get("violations") or []), "violated": bool(r.get("violations")),
-            **{k: usage.get(k, 0) or 0 for k in ("input_tokens", "output_tokens", "cache_read_tokens",
-                                                 "cache_write_tokens", "cost_usd", "calls")},
-            "skill_reads": len(r.get("skill_files_read") or []),
-            "generation_s": r.get("generation_s") or 0.0, "grading_s": r.get("grading_s") or 0.0,
-            "duration_s": r.get("duration_s") or 0.0,
-            "skill_files": tuple(r.get("skill_files_read") or ()),
-            "read_skill_md": "SKILL.md" in (r.get("skill_files_read") or ()),
-            "first_read_turn": min((x["turn"] for x in r.get("skill_reads") or []), default=float("nan")),
+            "not_durable": durable is False,
+            "durable": {True: "yes", False: "no", None: "-"}[durable],
+            "failing": tuple(r.failing_tests),
+            "rules": tuple(sorted({v["rule"] for v in r.violations})),
+            "n_violations": len(r.violations), "violated": bool(r.violations),
+            **{k: r.usage.get(k, 0) or 0 for k in ("input_tokens", "output_tokens", "cache_read_tokens",
+                                                   "cache_write_tokens", "cost_usd", "calls")},
+            "skill_reads": len(r.skill_files_read),
+            "generation_s": r.generation_s, "grading_s": r.grading_s, "duration_s": r.duration_s,
+            "skill_files": r.skill_files_read,
+            "read_skill_md": "SKILL.md" in r.skill_files_read,
+            "first_read_turn": min((turn for _, turn in r.skill_reads), default=float("nan")),
         })
     return pd.DataFrame(rows, columns=TRIAL_COLUMNS)
 
@@ -399,7 +395,7 @@ class RunAnalysis:
     activation: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def analyze(records: Iterable[dict[str, Any]], seed: int = SEED, test: str = stats.DEFAULT_TEST) -> RunAnalysis:
+def analyze(records: Iterable[TrialRecord], seed: int = SEED, test: str = stats.DEFAULT_TEST) -> RunAnalysis:
     df = trials_frame(records)
     return RunAnalysis(df, arm_summary(df, seed), uplift(df, seed, test), rule_table(df), usage_table(df),
                        power_table(df, tuple(dict.fromkeys((test, "sign"))), seed=seed), test,

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
+
+from harness.records import TrialRecord
 
 
 @dataclass(frozen=True)
@@ -32,16 +33,16 @@ class Audit:
         return tuple(name for name, ran, failed in self.checks if ran and not failed)
 
 
-def _check_outcomes(record: dict[str, Any]) -> Iterable[tuple[str, bool]]:
-    for check in record.get("checks") or []:
+def _check_outcomes(record: TrialRecord) -> Iterable[tuple[str, bool]]:
+    for check in record.checks:
         if check.get("passed") is not None:
             yield check["name"], bool(check["passed"])
-    for part in (record.get("durability") or {}).get("parts") or []:
+    for part in record.durability_parts:
         if isinstance(part, dict) and part.get("passed") is not None:
             yield f"durability:{part.get('name')}", bool(part["passed"])
 
 
-def audit(df: pd.DataFrame, records: Iterable[dict[str, Any]]) -> Audit:
+def audit(df: pd.DataFrame, records: Iterable[TrialRecord]) -> Audit:
     """``df``: ``analysis.trials_frame`` of the run; ``records``: its trial records (for the checks)."""
     ok = df[df.graded.astype(bool)] if len(df) else df
     never, always = [], []
@@ -59,12 +60,12 @@ def audit(df: pd.DataFrame, records: Iterable[dict[str, Any]]) -> Audit:
     failed: dict[str, int] = defaultdict(int)
     task_failed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in records:
-        if r.get("status") == "infra_error":
+        if r.status == "infra_error":
             continue
         for name, passed in _check_outcomes(r):
             ran[name] += 1
             failed[name] += not passed
-            task_failed[r["task_id"]][name] += not passed
+            task_failed[r.task_id][name] += not passed
     quiet = tuple((task, tuple(sorted(n for n, f in names.items() if not f)))
                   for task, names in sorted(task_failed.items()))
     return Audit(tuple(never), tuple(always), tuple(flaky),

@@ -34,14 +34,14 @@ def accept(results_dir: Path, run: RunDir, note: str = "") -> dict[str, Any]:
     records = run.records()
     if not records:
         raise UserError(f"{run.run_id}: no trial records, nothing to accept (run it first)")
-    if all(r["status"] == "infra_error" for r in records):
+    if all(r.status == "infra_error" for r in records):
         raise UserError(f"{run.run_id}: every trial is an infra error; rerun it before accepting it")
     manifest = run.read_manifest()
     root = run.root.resolve()
     where = root.relative_to(Path(results_dir).resolve()) if root.is_relative_to(Path(results_dir).resolve()) else root
     entry = {"run_id": run.run_id, "path": str(where), "accepted_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
              "note": note, "trials": len(records), "git_revision": manifest.get("git_revision"),
-             "infra_errors": sum(r["status"] == "infra_error" for r in records)}
+             "infra_errors": sum(r.status == "infra_error" for r in records)}
     entries = [e for e in accepted(results_dir) if e.get("path") != entry["path"]]
     entries.append(entry)
     path = _path(results_dir)

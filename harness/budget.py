@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.records import TrialRecord
 from harness.trials import Trial
 
 
@@ -33,19 +34,19 @@ class Budget:
                    done_before: set[str], on_stop: Callable[[Budget], None]) -> Budget:
         return cls(limit_usd, prior, frozenset(done_before), on_stop, {t.key: (t.model, t.arm) for t in trials})
 
-    def estimate(self, key: str, records: Mapping[str, dict[str, Any]]) -> float:
+    def estimate(self, key: str, records: Mapping[str, TrialRecord]) -> float:
         if key in self.done_before:
             return 0.0
         group = self.groups.get(key)
-        seen = [r["usage"].get("cost_usd", 0.0) for k, r in records.items()
-                if k in self.admitted and k not in self.done_before and self.groups.get(k) == group and r.get("usage")]
+        seen = [r.usage.get("cost_usd", 0.0) for k, r in records.items()
+                if k in self.admitted and k not in self.done_before and self.groups.get(k) == group and r.usage]
         return sum(seen) / len(seen) if seen else self.prior.get(key, 0.0)
 
-    def admit(self, key: str, records: Mapping[str, dict[str, Any]]) -> bool:
+    def admit(self, key: str, records: Mapping[str, TrialRecord]) -> bool:
         """Whether trial ``key`` may be enqueued now, given the run's records (trial key -> record). Once the
         budget has refused a trial it refuses every new one (trials already recorded are always admitted)."""
         fresh = [k for k in self.admitted if k not in self.done_before]
-        self.spent_usd = sum((records[k].get("usage") or {}).get("spent_usd", 0.0) for k in fresh if k in records)
+        self.spent_usd = sum(records[k].usage.get("spent_usd", 0.0) for k in fresh if k in records)
         self.committed_usd = sum(self.estimate(k, records) for k in fresh if k not in records)
         if key in self.done_before or (not self.stopped and self.spent_usd + self.committed_usd
                                        + self.estimate(key, records) <= self.limit_usd):

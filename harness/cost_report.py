@@ -5,35 +5,35 @@ the ``tool`` arm (how often a model opened the skill at all, and which files it 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import pandas as pd
 
 from harness.models import is_api_model, parse_model_id
+from harness.records import TrialRecord
 from harness.report_format import md_table
 
 
-def _real(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _real(records: list[TrialRecord]) -> list[TrialRecord]:
     def real(model: str) -> bool:
         try:
             return is_api_model(model) or parse_model_id(model)[0] == "replay"
         except Exception:  # an id from another version of the harness
             return False
 
-    return [r for r in records if real(r["model"])]
+    return [r for r in records if real(r.model)]
 
 
 def _usd(value: float, priced: bool) -> str:
     return f"{value:.4f}" if priced else "?"
 
 
-def cost_per_arm(records: list[dict[str, Any]]) -> pd.DataFrame:
+def cost_per_arm(records: list[TrialRecord]) -> pd.DataFrame:
     rows = []
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, str], list[TrialRecord]] = {}
     for r in records:
-        groups.setdefault((r["model"], r["arm"]), []).append(r)
+        groups.setdefault((r.model, r.arm), []).append(r)
     for (model, arm), group in sorted(groups.items()):
-        usage = [r.get("usage") or {} for r in group]
+        usage = [r.usage for r in group]
         priced = all(u.get("priced", True) for u in usage)
         cost = sum(u.get("cost_usd", 0.0) for u in usage)
         calls, cached = sum(u.get("calls", 0) for u in usage), sum(u.get("cached_calls", 0) for u in usage)
@@ -49,11 +49,11 @@ def cost_per_arm(records: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def cost_per_trial(records: list[dict[str, Any]]) -> pd.DataFrame:
+def cost_per_trial(records: list[TrialRecord]) -> pd.DataFrame:
     rows = []
-    for r in sorted(records, key=lambda r: r["trial_id"]):
-        u = r.get("usage") or {}
-        rows.append({"trial": r["trial_id"], "status": r["status"],
+    for r in sorted(records, key=lambda r: r.trial_id):
+        u = r.usage
+        rows.append({"trial": r.trial_id, "status": r.status,
                      "responses": u.get("calls", 0) + u.get("cached_calls", 0),
                      "tokens in/out": f"{u.get('input_tokens', 0)}/{u.get('output_tokens', 0)}",
                      "cache read/write": f"{u.get('cache_read_tokens', 0)}/{u.get('cache_write_tokens', 0)}",
@@ -61,19 +61,19 @@ def cost_per_trial(records: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def skill_activation(records: list[dict[str, Any]]) -> pd.DataFrame:
+def skill_activation(records: list[TrialRecord]) -> pd.DataFrame:
     """Per model, over its ``tool``-arm trials that reached the model: how many opened the skill at all, read
     SKILL.md, and which references they read (file: trials that read it)."""
     rows = []
-    by_model: dict[str, list[dict[str, Any]]] = {}
+    by_model: dict[str, list[TrialRecord]] = {}
     for r in records:
-        if r["arm"] == "tool" and r.get("reason") != "model_api_error":
-            by_model.setdefault(r["model"], []).append(r)
+        if r.arm == "tool" and r.reason != "model_api_error":
+            by_model.setdefault(r.model, []).append(r)
     for model, group in sorted(by_model.items()):
-        reads = [set(r.get("skill_files_read") or []) for r in group]
+        reads = [set(r.skill_files_read) for r in group]
         opened = sum(1 for files in reads if files)
         refs = Counter(path for files in reads for path in files if path != "SKILL.md")
-        first = [min((x["turn"] for x in r.get("skill_reads") or []), default=None) for r in group]
+        first = [min((turn for _, turn in r.skill_reads), default=None) for r in group]
         turns = [t for t in first if t is not None]
         rows.append({"model": model, "tool-arm trials": len(group),
                      "opened the skill": f"{opened}/{len(group)} ({opened / len(group):.0%})",
@@ -84,12 +84,12 @@ def skill_activation(records: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def cost_and_skill_section(records: list[dict[str, Any]], trial_limit: int = 300) -> list[str]:
+def cost_and_skill_section(records: list[TrialRecord], trial_limit: int = 300) -> list[str]:
     """Markdown lines; nothing for runs of offline models only."""
     real = _real(records)
     if not real:
         return []
-    usage = [r.get("usage") or {} for r in real]
+    usage = [r.usage for r in real]
     priced = all(u.get("priced", True) for u in usage)
     total, paid = sum(u.get("cost_usd", 0.0) for u in usage), sum(u.get("spent_usd", 0.0) for u in usage)
     lines = ["## Cost of model calls", "",

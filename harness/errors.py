@@ -1,5 +1,8 @@
-"""The one error type for problems the user must fix; the CLI prints it as one line and exits 2."""
+"""The one error type for problems the user must fix; the CLI prints it as one line and exits 2.
 
+Defined in ``harness.models.errors`` (the lowest layer, so model adapters raise it too) and re-exported here.
+"""
 
-class UserError(Exception):
-    """Bad input: the message names the file, field or value and what to do."""
+from harness.models.errors import UserError
+
+__all__ = ["UserError"]

@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from harness.config import RunConfig
 from harness.errors import UserError
+from harness.records import TrialRecord
 from harness.results import RunDir
 from harness.runner import execute
 from harness.tasks import Task, load_tasks
@@ -97,24 +98,24 @@ def grade_dirs(config: RunConfig, console: Console, task: Task, dirs: list[Path]
     run_dir = RunDir(config.results_dir, config.run_id)
     console.print(f"Grading {len(dirs)} folder(s) on {task.id} ({', '.join(task.grading.checks)}); "
                   f"output in {run_dir.root}", soft_wrap=True, highlight=False)
-    records = {r["model"]: r for r in execute(config, console, run_dir, [task], [], trials)}
+    records = {r.model: r for r in execute(config, console, run_dir, [task], [], trials)}
     return [result_of(str(d), records[f"dir:{d}"], run_dir) for d in dirs]
 
 
-def result_of(given: str, record: dict[str, Any], run_dir: RunDir) -> GradeResult:
-    trial_dir = run_dir.trial_dir(record["trial_id"])
-    attempts = record.get("attempts") or 1
+def result_of(given: str, record: TrialRecord, run_dir: RunDir) -> GradeResult:
+    trial_dir = run_dir.trial_dir(record.trial_id)
+    attempts = record.attempts or 1
     log_dir = trial_dir / ("logs" if attempts <= 1 else f"logs.attempt{attempts}")
-    parts = (record.get("durability") or {}).get("parts") or []
-    checks = tuple({**c, "parts": parts} if c["name"] == "durability" else dict(c) for c in record["checks"])
-    return GradeResult(given, record["task_id"], record["status"], record["passed"], record.get("score"),
-                       record.get("reason"), record.get("detail", ""), checks, failing_tests(record, log_dir),
-                       tuple(record.get("violations") or ()), str(log_dir))
+    parts = record.durability_parts
+    checks = tuple({**c, "parts": parts} if c["name"] == "durability" else dict(c) for c in record.checks)
+    return GradeResult(given, record.task_id, record.status, record.passed, record.score, record.reason,
+                       record.detail, checks, failing_tests(record, log_dir),
+                       tuple(dict(v) for v in record.violations), str(log_dir))
 
 
-def failing_tests(record: dict[str, Any], log_dir: Path) -> tuple[FailingTest, ...]:
+def failing_tests(record: TrialRecord, log_dir: Path) -> tuple[FailingTest, ...]:
     """Every failing hidden test with the first line of what it said (none left out)."""
-    failing = list((record.get("tests") or {}).get("failing", []))
+    failing = record.failing_tests
     messages = junit_messages(log_dir / "junit.xml")
     return tuple(FailingTest(name, messages.get(name.removesuffix(" (skipped)"), "")) for name in failing)
 

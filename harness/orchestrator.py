@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,13 @@ from harness import __version__
 from harness.budget import Budget
 from harness.generation import generate_trial
 from harness.jobs import CacheSpec, ModelSpec, TrialJob
+from harness.models import read_tree
 from harness.records import GenerationOutcome, Graded, TrialRecord
-from harness.results import RunDir, results_root
+from harness.results import RunDir
 from harness.runs import UNFINISHED, executor_id_of
 from harness.skills import SkillVersion
 from harness.tasks import Task
-from harness.transport import pack, read_workspace, unpack
+from harness.transport import pack, unpack
 from harness.trials import Trial, task_hash
 
 TRIAL_QUEUE = "trials"  # parents: one per trial, mostly waiting on their children
@@ -44,31 +46,41 @@ GRADE_ATTEMPTS = 2  # an infra error while grading is retried once before it is 
 
 
 @dataclass
-class RunState:
-    run_dir: RunDir | None  # None on a worker, which keeps trial files in ``scratch`` and ships them back
+class StepContext:
+    """What this process executes steps with — a coordinator that grades and a worker alike: the tasks and
+    skills of its checkout, its grading environment and its model adapters. Nothing of any run's coordination
+    is here (that is ``Coordinator``'s): a step learns its run, coordinator, model parameters and cache from
+    its ``TrialJob``.
+
+    DBOS calls steps as module functions, so ``launch`` binds the process's one context for them to find
+    (``_steps``); a worker's context is the only one its process has, and a coordinator's holds no run state."""
+
     tasks: dict[str, Task]
     skills: dict[str, SkillVersion]  # by hash
     grading: GradingEnvironment | None  # None on a coordinator that leaves grading to workers
+    results_dir: Path | None  # where this process's own runs are; None on a worker (it coordinates none)
+    scratch: Path  # trial files of other processes' trials (they travel back in the steps' outputs)
     models: dict[Any, Any] = field(default_factory=dict)  # model id (a worker: model and cache) -> Model
-    model_specs: dict[str, ModelSpec] = field(default_factory=dict)  # real models' mode and parameters
-    scratch: Path | None = None  # trial files of other runs (a worker's, or another coordinator's trials)
     build_model: Callable[[TrialJob], Any] | None = None  # a worker builds the models its trials need
-    cache: CacheSpec | None = None  # the run's response cache settings, sent with each job
+    runs: dict[str, RunDir] = field(default_factory=dict)  # one RunDir per run id: its lock and parsed records
     _hashes: dict[str, str] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def trial_dir(self, job: TrialJob) -> Path:
         """Where this executor keeps the trial's files: the run's own folder when this process is the
         trial's coordinator, else a scratch folder whose files travel back in the step's output."""
-        if self.run_dir is not None and not _remote(job):
+        if self.results_dir is not None and not _remote(job):
             return self.record_into(job).trial_dir(job.trial.trial_id)
-        return RunDir(self.scratch or results_root() / "worker", job.run_id).trial_dir(job.trial.trial_id)
+        return RunDir(self.scratch, job.run_id).trial_dir(job.trial.trial_id)
 
     def record_into(self, job: TrialJob) -> RunDir:
-        """The run named by the trial's own job, never merely the run of this process."""
-        if self.run_dir is not None and self.run_dir.run_id == job.run_id:
-            return self.run_dir
-        results = self.run_dir.root.parent.parent if self.run_dir is not None else (self.scratch or results_root())
-        return RunDir(results, job.run_id)
+        """The run named by the trial's own job, never merely the run this process started; one ``RunDir`` per
+        run, so concurrent record steps share its lock and its parsed records (an append never re-reads)."""
+        with self._lock:
+            if job.run_id not in self.runs:
+                root = self.results_dir if self.results_dir is not None else self.scratch
+                self.runs[job.run_id] = RunDir(root, job.run_id)
+            return self.runs[job.run_id]
 
     def task(self, job: TrialJob) -> Task:
         """The trial's task, checked to be the coordinator's version of it (a worker loads its own copy)."""
@@ -91,13 +103,23 @@ class RunState:
         return self.models[key]
 
 
-_state: RunState | None = None
+@dataclass(frozen=True)
+class Coordinator:
+    """One run's coordination, held by ``run`` alone: its folder (records, budget), the real models' mode and
+    parameters and the response cache settings that every job carries to whoever executes it."""
+
+    run_dir: RunDir
+    cache: CacheSpec
+    model_specs: Mapping[str, ModelSpec] = field(default_factory=dict)
 
 
-def _current() -> RunState:
-    if _state is None:
-        raise RuntimeError("the run's resources are not set up (call orchestrator.run)")
-    return _state
+_steps: StepContext | None = None  # bound by ``launch`` for DBOS's module-level steps (see StepContext)
+
+
+def _context() -> StepContext:
+    if _steps is None:
+        raise RuntimeError("this process's step context is not bound (orchestrator.launch binds it)")
+    return _steps
 
 
 def note_step(trial_dir: Path, event: str) -> None:
@@ -115,37 +137,37 @@ def _remote(job: TrialJob) -> bool:
 @DBOS.step()
 def generate_step(data: dict[str, Any]) -> dict[str, Any]:
     """Returns a ``GenerationOutcome`` in its JSON form."""
-    state = _current()
+    steps = _context()
     job = TrialJob.from_json(data)
     t = job.trial
-    skill = state.skills.get(t.skill_hash) if t.skill_hash else None
-    trial_dir = state.trial_dir(job)
+    skill = steps.skills.get(t.skill_hash) if t.skill_hash else None
+    trial_dir = steps.trial_dir(job)
     note_step(trial_dir, "generate")
     try:
         if t.skill_hash and skill is None:
             raise LookupError(f"this executor lacks skill {t.skill_label} ({t.skill_hash[:12]}): pass it --skill")
-        outcome = generate_trial(t, state.task(job), skill, trial_dir, state.model(job), state.grading)
+        outcome = generate_trial(t, steps.task(job), skill, trial_dir, steps.model(job), steps.grading)
     except Exception as exc:  # an adapter's bug (or a worker missing what the trial needs) is ours, not the model's
         return GenerationOutcome.harness_error(exc, traceback.format_exc()).to_json()
     shipped = pack(trial_dir, ["transcript.json"]) if _remote(job) else None
     # the workspace travels with the outcome: grading may run on another machine
-    return replace(outcome, workspace=read_workspace(trial_dir / "files"), shipped=shipped).to_json()
+    return replace(outcome, workspace=read_tree(trial_dir / "files", errors="replace"), shipped=shipped).to_json()
 
 
 @DBOS.step()
 def grade_step(data: dict[str, Any], attempt: int, workspace: dict[str, str] | None = None) -> dict[str, Any]:
     """Returns a ``Graded`` in its JSON form."""
-    state = _current()
+    steps = _context()
     job = TrialJob.from_json(data)
-    trial_dir = state.trial_dir(job)
+    trial_dir = steps.trial_dir(job)
     log_dir = trial_dir / "logs" if attempt == 1 else trial_dir / f"logs.attempt{attempt}"
     note_step(trial_dir, f"grade attempt={attempt}")
     try:
         if workspace is not None and not (trial_dir / "files").is_dir():  # generated on another machine
             unpack(trial_dir / "files", workspace)
-        if state.grading is None:
+        if steps.grading is None:
             raise RuntimeError("this executor does not grade (a coordinator started with --workers-only)")
-        verdict = graders.grade(trial_dir / "files", state.task(job).grading, state.grading, log_dir, job.trial.key)
+        verdict = graders.grade(trial_dir / "files", steps.task(job).grading, steps.grading, log_dir, job.trial.key)
     except Exception as exc:
         return Graded.harness_failed("grading", f"{type(exc).__name__}: {exc}").to_json()
     shipped = pack(trial_dir, [log_dir.name]) if _remote(job) else None
@@ -155,13 +177,13 @@ def grade_step(data: dict[str, Any], attempt: int, workspace: dict[str, str] | N
 @DBOS.step()
 def store_step(data: dict[str, Any], shipped: dict[str, str]) -> None:
     """Files a step on another machine produced, into the trial's run folder."""
-    unpack(_current().trial_dir(TrialJob.from_json(data)), shipped)
+    unpack(_context().trial_dir(TrialJob.from_json(data)), shipped)
 
 
 @DBOS.step()
 def record_step(data: dict[str, Any], record: dict[str, Any]) -> None:
     """Into the run the job names (``results/runs/<job.run_id>``), whichever process executes it."""
-    _current().record_into(TrialJob.from_json(data)).append_record(record)
+    _context().record_into(TrialJob.from_json(data)).append_record(TrialRecord.from_json(record))
 
 
 @DBOS.workflow()
@@ -202,14 +224,18 @@ def trial_workflow(data: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def launch(system_db: str, slots: int, generation_concurrency: int, *, executor_id: str | None = None,
-           listen: list[str] | None = None, trial_queue: str | None = TRIAL_QUEUE) -> None:
-    """Configure and launch DBOS for the harness itself, then register its queues (3.x: after launch).
+def launch(steps: StepContext, system_db: str, slots: int, generation_concurrency: int, *,
+           executor_id: str | None = None, listen: list[str] | None = None,
+           trial_queue: str | None = TRIAL_QUEUE) -> None:
+    """Bind ``steps``, configure and launch DBOS for the harness itself, then register its queues (3.x: after
+    launch). The binding comes first: recovery starts executing workflows during ``DBOS.launch()``.
 
     Queue concurrency lives in the system database and is per executor: in a distributed run every process
     (the coordinator and each worker) grades up to ``slots`` trials and makes ``generation_concurrency``
     model calls at once. ``listen`` limits which queues this process takes work from; ``trial_queue`` None
     (a worker) registers nothing and uses what the coordinators registered."""
+    global _steps
+    _steps = steps
     config: DBOSConfig = {
         "name": "dbos-skill-eval",
         "system_database_url": system_db,
@@ -231,17 +257,24 @@ def launch(system_db: str, slots: int, generation_concurrency: int, *, executor_
                             on_conflict="always_update")
 
 
-def serve(state: RunState, system_db: str, executor_id: str, generation: bool = True, grading: bool = True) -> None:
+def shutdown() -> None:
+    """Destroy DBOS and unbind the step context (the end of a coordinator's run, or a benchmark's)."""
+    global _steps
+    DBOS.destroy()
+    _steps = None
+
+
+def serve(steps: StepContext, system_db: str, executor_id: str, generation: bool = True,
+          grading: bool = True) -> None:
     """A worker: take generation and grading work of any run from the shared system database."""
-    global _state
-    _state = state
     listen = [q for q, on in ((GENERATION_QUEUE, generation), (GRADING_QUEUE, grading)) if on]
-    launch(system_db, 0, 0, executor_id=executor_id, listen=listen, trial_queue=None)
+    launch(steps, system_db, 0, 0, executor_id=executor_id, listen=listen, trial_queue=None)
 
 
-def run(state: RunState, trials: list[Trial], system_db: str, slots: int, generation_concurrency: int,
-        progress: Callable[[int, int], None], budget: Callable[[set[str]], Budget] | None = None,
-        distributed: bool = False, workers_only: bool = False) -> list[dict[str, Any]]:
+def run(coordinator: Coordinator, steps: StepContext, trials: list[Trial], system_db: str, slots: int,
+        generation_concurrency: int, progress: Callable[[int, int], None],
+        budget: Callable[[set[str]], Budget] | None = None, distributed: bool = False,
+        workers_only: bool = False) -> list[TrialRecord]:
     """Enqueue every trial (idempotently, by workflow id) and wait for all of them; returns the records. With a
     ``budget`` (built from the trial keys already recorded), a trial is enqueued only when the budget admits it;
     once it stops admitting, the trials in flight finish and the rest are left for a later run.
@@ -251,30 +284,26 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
     ``system_db`` is the run's own SQLite file or (``distributed``) a Postgres database that coordinators of
     other runs and workers share (``harness/runs.py`` says why). ``workers_only`` leaves generation and
     grading to workers."""
-    global _state
-    run_dir = state.run_dir
-    if run_dir is None:
-        raise ValueError("orchestrator.run needs the run's folder (RunState.run_dir)")
-    _state = state
+    run_dir = coordinator.run_dir
     run_id = run_dir.run_id
     trial_queue = f"{TRIAL_QUEUE}-{run_id}"
     listen = None if not distributed else [trial_queue] + ([] if workers_only else [GENERATION_QUEUE, GRADING_QUEUE])
-    launch(system_db, slots, generation_concurrency, executor_id=executor_id_of(run_id), listen=listen,
+    launch(steps, system_db, slots, generation_concurrency, executor_id=executor_id_of(run_id), listen=listen,
            trial_queue=trial_queue)
     try:
         prefix = f"{run_id}:"
-        cache = state.cache or CacheSpec(str((run_dir.root.parent.parent / "cache" / "responses").resolve()))
+        cache = coordinator.cache
         ids = workflow_ids(run_dir, trials)
-        gate = budget({r["key"] for r in run_dir.records()}) if budget else None
+        gate = budget({r.key for r in run_dir.records()}) if budget else None
         waiting, enqueued = list(trials), set()
         wanted = set(ids.values())
         finished_before = {w.workflow_id for w in _trial_workflows(prefix) if w.status not in UNFINISHED}
         while True:
-            records = {r["key"]: r for r in run_dir.records()} if gate else {}
+            records = {r.key: r for r in run_dir.records()} if gate else {}
             while waiting and (gate is None or gate.admit(waiting[0].key, records)):
                 trial = waiting.pop(0)
                 job = TrialJob(run_id, DBOS.executor_id, ids[trial.key], trial, cache,
-                               state.model_specs.get(trial.model))
+                               coordinator.model_specs.get(trial.model))
                 with SetWorkflowID(job.workflow_id):
                     DBOS.enqueue_workflow(trial_queue, trial_workflow, job.to_json())
                 enqueued.add(job.workflow_id)
@@ -287,21 +316,20 @@ def run(state: RunState, trials: list[Trial], system_db: str, slots: int, genera
                 break  # over budget and nothing in flight: the waiting trials are left for a later run
             time.sleep(0.3)
         by_id = {ids[t.key]: t for t in trials}
-        recorded = {r["key"] for r in run_dir.records()}
+        recorded = {r.key for r in run_dir.records()}
         for w in _trial_workflows(prefix):
             if w.workflow_id not in enqueued or by_id[w.workflow_id].key in recorded:
                 continue
             if w.status == "SUCCESS":  # finished, but its record was lost (e.g. trials.jsonl cut): the output has it
-                run_dir.append_record(DBOS.retrieve_workflow(w.workflow_id).get_result())
+                run_dir.append_record(TrialRecord.from_json(DBOS.retrieve_workflow(w.workflow_id).get_result()))
             else:  # a workflow that raised is a harness bug: keep it visible as an infra error
                 job = TrialJob(run_id, DBOS.executor_id, w.workflow_id, by_id[w.workflow_id], cache)
                 failed = Graded.harness_failed("workflow", str(w.error))
-                run_dir.append_record(TrialRecord.build(job, None, failed, 0).to_json())
+                run_dir.append_record(TrialRecord.build(job, None, failed, 0))
     finally:
-        DBOS.destroy()
-        _state = None
+        shutdown()
     keys = {t.key for t in trials}
-    return [r for r in run_dir.records() if r["key"] in keys]
+    return [r for r in run_dir.records() if r.key in keys]
 
 
 def _trial_workflows(prefix: str, status: tuple[str, ...] | None = None) -> list[Any]:
@@ -313,13 +341,14 @@ def _trial_workflows(prefix: str, status: tuple[str, ...] | None = None) -> list
 def workflow_ids(run_dir: RunDir, trials: list[Trial]) -> dict[str, str]:
     """``<run_id>:<key>``; a trial recorded as an infra error gets a fresh id (and its record is dropped), so a
     rerun of the same run id retries exactly the infra errors and reuses everything else."""
-    previous = {r["key"]: r for r in run_dir.records()}
-    retry = {k for k, r in previous.items() if r["status"] == Status.INFRA_ERROR}
+    previous = {r.key: r for r in run_dir.records()}
+    retry = {k for k, r in previous.items() if r.status == Status.INFRA_ERROR}
     run_dir.drop_records(retry)
     ids = {}
     for trial in trials:
         base = f"{run_dir.run_id}:{trial.key}"
-        old = previous.get(trial.key, {}).get("workflow_id", base)
+        earlier = previous.get(trial.key)
+        old = earlier.workflow_id if earlier is not None and earlier.workflow_id else base
         round_ = int(old.rsplit(":r", 1)[1]) if ":r" in old.removeprefix(base) else 0
         ids[trial.key] = f"{base}:r{round_ + 1}" if trial.key in retry else old
     return ids

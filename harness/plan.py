@@ -29,6 +29,7 @@ from rich.console import Console
 from harness import stats
 from harness.analysis import SEED
 from harness.errors import UserError
+from harness.records import TrialRecord
 
 MAX_EPOCHS = 20
 MAX_TASKS = 2000
@@ -41,7 +42,7 @@ class PlanConfig:
     """What ``run`` would be given, minus what only running needs (no API key: a plan calls nothing)."""
 
     models: tuple[str, ...]
-    arms: tuple[Any, ...]  # harness.skills.Arm
+    arms: tuple[Any, ...]  # harness.models.base.Arm
     skills: tuple[Path, ...]
     task_patterns: tuple[str, ...]
     epochs: int
@@ -94,13 +95,13 @@ class Rates:
     source: str  # where they come from, for the printout
 
 
-def earlier_records(results_dir: Path) -> list[dict[str, Any]]:
+def earlier_records(results_dir: Path) -> list[TrialRecord]:
     """Every trial record of every run under ``results_dir/runs`` (unreadable runs are skipped: a plan is an
     estimate, not a check)."""
     from harness.results import RunDir
 
     runs = Path(results_dir) / "runs"
-    out: list[dict[str, Any]] = []
+    out: list[TrialRecord] = []
     for root in sorted(runs.iterdir()) if runs.is_dir() else []:
         if (root / "trials.jsonl").is_file():
             try:
@@ -110,7 +111,7 @@ def earlier_records(results_dir: Path) -> list[dict[str, Any]]:
     return out
 
 
-def estimate_cost(trials: Sequence[Any], priors: dict[str, float | None], records: list[dict[str, Any]],
+def estimate_cost(trials: Sequence[Any], priors: dict[str, float | None], records: list[TrialRecord],
                   prices: Any) -> Cost:
     """Sum of per-trial estimates: earlier tokens of the same model, arm and task (else model and arm) at
     today's prices, else the prior guess."""
@@ -118,14 +119,14 @@ def estimate_cost(trials: Sequence[Any], priors: dict[str, float | None], record
 
     tokens: dict[tuple[str, ...], list[TokenCount]] = defaultdict(list)
     for r in records:
-        u = r.get("usage") or {}
+        u = r.usage
         if not u.get("input_tokens") and not u.get("output_tokens"):
             continue
         count = TokenCount(input=int(u.get("input_tokens", 0)), output=int(u.get("output_tokens", 0)),
                            cache_read=int(u.get("cache_read_tokens", 0)),
                            cache_write=int(u.get("cache_write_tokens", 0)))
-        tokens[(r["model"], r["arm"], r["task_id"])].append(count)
-        tokens[(r["model"], r["arm"])].append(count)
+        tokens[(r.model, r.arm, r.task_id)].append(count)
+        tokens[(r.model, r.arm)].append(count)
     total, observed, guessed, unknown = 0.0, 0, 0, False
     for t in trials:
         seen = tokens.get((t.model, t.arm, t.task_id)) or tokens.get((t.model, t.arm))
@@ -155,21 +156,21 @@ def calibration_counts(task_dir: Path, arms: set[str]) -> tuple[int, int] | None
     return (sum(bool(a.get("passed")) for a in mine), len(mine)) if mine else None
 
 
-def task_rates(task_ids: Sequence[str], arms: Sequence[str], records: list[dict[str, Any]],
+def task_rates(task_ids: Sequence[str], arms: Sequence[str], records: list[TrialRecord],
                tasks_dir: Path, models: Sequence[str] = ()) -> Rates:
     """Per planned task the pass rate to simulate from (see the module docstring): earlier trials of the planned
     models under the planned skill arms, else of any model under those arms, else under any arm."""
     wanted = set(arms) - {"none"} or set(arms)
-    by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_task: dict[str, list[TrialRecord]] = defaultdict(list)
     for r in records:
-        if r.get("status") != "infra_error":
-            by_task[r["task_id"]].append(r)
+        if r.status != "infra_error":
+            by_task[r.task_id].append(r)
     known: dict[str, float] = {}
     for task in task_ids:
-        mine = [r for r in by_task[task] if r["arm"] in wanted and r["model"] in models] or \
-            [r for r in by_task[task] if r["arm"] in wanted] or by_task[task]
+        mine = [r for r in by_task[task] if r.arm in wanted and r.model in models] or \
+            [r for r in by_task[task] if r.arm in wanted] or by_task[task]
         if mine:
-            known[task] = float(stats.shrunk_rates([sum(bool(r.get("passed")) for r in mine)], [len(mine)])[0])
+            known[task] = float(stats.shrunk_rates([sum(bool(r.passed) for r in mine)], [len(mine)])[0])
     from_runs = len(known)
     for task in task_ids:
         if task not in known:

@@ -2,7 +2,7 @@
 ``GenerationRequest`` builder that generation and the cost estimate (``harness.budget``) both use. The agent
 loop's own tool instructions live with the loop (``harness.models.agent``).
 
-A new arm adds its system prompt here (``system_prompt``) and its value to ``harness.skills.Arm``.
+A new arm adds its system prompt here (``system_prompt``) and its value to ``Arm`` (``harness.models.base``).
 """
 
 from __future__ import annotations
@@ -71,5 +71,5 @@ def build_request(trial: Trial, task: Task, skill: SkillVersion | None) -> Gener
     """What the model is given for ``trial``: the arm's system prompt, the task prompt and the starting files."""
     start_files = read_tree(task.app_dir)
     arm = Arm(trial.arm)
-    return GenerationRequest(task, arm, skill, system_prompt(arm, skill), user_prompt(task, start_files),
+    return GenerationRequest(task.ref(), arm, skill, system_prompt(arm, skill), user_prompt(task, start_files),
                              start_files, trial.epoch)

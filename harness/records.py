@@ -17,6 +17,7 @@ from typing import Any
 from graders import Reason, Status, Verdict
 from harness.jobs import TrialJob
 
+RECORD_FORMAT = 1  # a trials.jsonl line's "format"; lines written before it had none (read as format 0)
 GENERATION_REASONS = {"model_error": Reason.MODEL_OUTPUT_INVALID, "infra_error": Reason.MODEL_API_ERROR}
 CHECK_FIELDS = ("name", "passed", "status", "reason", "detail", "duration_s", "log")
 
@@ -160,10 +161,55 @@ class TrialRecord:
     def passed(self) -> bool | None:
         return self.graded.passed
 
+    @property
+    def reason(self) -> str | None:
+        return self.graded.reason
+
+    @property
+    def detail(self) -> str:
+        return self.graded.detail
+
+    @property
+    def score(self) -> float | None:
+        return self.graded.score
+
+    @property
+    def tests(self) -> Mapping[str, Any] | None:
+        return self.graded.tests
+
+    @property
+    def durability(self) -> Mapping[str, Any] | None:
+        return self.graded.durability
+
+    @property
+    def violations(self) -> tuple[Mapping[str, Any], ...]:
+        return self.graded.violations
+
+    @property
+    def checks(self) -> tuple[Mapping[str, Any], ...]:
+        return self.graded.checks
+
+    @property
+    def grading_s(self) -> float:
+        return self.graded.duration_s
+
+    @property
+    def duration_s(self) -> float:
+        return round(self.generation_s + self.graded.duration_s, 3)
+
+    @property
+    def failing_tests(self) -> list[str]:
+        return list((self.tests or {}).get("failing", []))
+
+    @property
+    def durability_parts(self) -> list[Mapping[str, Any]]:
+        return list((self.durability or {}).get("parts") or [])
+
     def to_json(self) -> dict[str, Any]:
         v = self.graded
         return {
-            "trial_id": self.trial_id, "key": self.key, "workflow_id": self.workflow_id, "task_id": self.task_id,
+            "format": RECORD_FORMAT, "trial_id": self.trial_id, "key": self.key, "workflow_id": self.workflow_id,
+            "task_id": self.task_id,
             "task_hash": self.task_hash, "category": self.category, "model": self.model,
             "skill": {"label": self.skill_label, "hash": self.skill_hash}, "arm": self.arm, "epoch": self.epoch,
             "status": v.status, "passed": v.passed, "reason": v.reason, "detail": v.detail, "score": v.score,
@@ -173,12 +219,28 @@ class TrialRecord:
             "usage": dict(self.usage), "skill_files_read": list(self.skill_files_read),
             "skill_reads": [{"path": p, "turn": t} for p, t in self.skill_reads],
             "generation_s": self.generation_s, "grading_s": v.duration_s,
-            "duration_s": round(self.generation_s + v.duration_s, 3), "attempts": self.attempts,
+            "duration_s": self.duration_s, "attempts": self.attempts,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TrialRecord:
-        """A record as ``trials.jsonl`` holds it (older records lack some fields: they get their defaults)."""
+        """The one parser of a ``trials.jsonl`` line: older records (format 0, before the field existed) lack
+        some fields and get their defaults; a newer format or a missing field is a ``ValueError`` naming it."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"not a trial record (a JSON {type(data).__name__}, not an object)")
+        version = data.get("format", 0)
+        if not isinstance(version, int) or not 0 <= version <= RECORD_FORMAT:
+            raise ValueError(f"trial record format {version!r} is not one this harness reads (0..{RECORD_FORMAT}): "
+                             "written by a newer harness? read it with that version")
+        try:
+            return cls._parse(data)
+        except KeyError as exc:
+            raise ValueError(f"trial record without {exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"malformed trial record ({exc})") from None
+
+    @classmethod
+    def _parse(cls, data: Mapping[str, Any]) -> TrialRecord:
         skill = data.get("skill") or {}
         graded = Graded(str(data["status"]), data.get("passed"), data.get("reason"), data.get("detail") or "",
                         data.get("score"), float(data.get("grading_s") or 0.0), data.get("tests"),

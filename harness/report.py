@@ -17,6 +17,7 @@ from rich.table import Table
 from harness import analysis, audits
 from harness.cost_report import cost_and_skill_section
 from harness.junit import write_junit
+from harness.records import TrialRecord
 from harness.report_format import (
     ACTIVATION_NOTE,
     CONTENT_NOTE,
@@ -37,7 +38,7 @@ from harness.report_format import (
 from harness.report_html import tools_line, write_html
 
 
-def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]],
+def markdown(run_id: str, manifest: dict[str, Any], records: list[TrialRecord],
              result: analysis.RunAnalysis | None = None, run_root: Path | None = None) -> str:
     result = result or analysis.analyze(records)
     df = result.trials
@@ -94,7 +95,7 @@ def markdown(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]
     return "\n".join(lines)
 
 
-def write_report(run_root: Path, run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]],
+def write_report(run_root: Path, run_id: str, manifest: dict[str, Any], records: list[TrialRecord],
                  result: analysis.RunAnalysis | None = None) -> Path:
     """report.md, report.html and junit.xml in the run folder (from ``result`` when the caller already has the
     analysis); returns the Markdown path."""
@@ -106,7 +107,7 @@ def write_report(run_root: Path, run_id: str, manifest: dict[str, Any], records:
     return path
 
 
-def terminal_table(records: list[dict[str, Any]], limit: int = 100) -> Table:
+def terminal_table(records: list[TrialRecord], limit: int = 100) -> Table:
     """Every trial of a small run; of a large one only the trials that did not pass (at most ``limit``)."""
     df = analysis.trials_frame(records)
     table = Table(title="Results per task")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from harness import analysis
 from harness.analysis import NONE, Paired
+from harness.records import TrialRecord
 from harness.stats import TESTS, Estimate
 
 ALPHA = 0.05  # the level at which a report calls a difference "significant"
@@ -250,26 +251,26 @@ def failing_tests(failing: tuple[str, ...], log: str | None, shown: int = 3) -> 
     return ", ".join(ordered[:shown]) + (f" +{more} more" if more > 0 else "")
 
 
-def hidden_test_log(run_root: Path | None, record: dict[str, Any]) -> str | None:
+def hidden_test_log(run_root: Path | None, record: TrialRecord) -> str | None:
     """The hidden-test output of a trial (its last grading attempt), when the run folder has it."""
     if run_root is None:
         return None
-    check = next((c for c in record.get("checks") or [] if c.get("name") == "hidden_tests"), None)
+    check = next((c for c in record.checks if c.get("name") == "hidden_tests"), None)
     if not check or not check.get("log"):
         return None
-    attempts = record.get("attempts") or 1
-    logs = run_root / "trials" / record["trial_id"] / ("logs" if attempts <= 1 else f"logs.attempt{attempts}")
+    attempts = record.attempts or 1
+    logs = run_root / "trials" / record.trial_id / ("logs" if attempts <= 1 else f"logs.attempt{attempts}")
     try:
         return (logs / check["log"]).read_text(errors="replace")
     except OSError:
         return None
 
 
-def failed_trials_table(df: pd.DataFrame, limit: int = 200, records: list[dict[str, Any]] | None = None,
+def failed_trials_table(df: pd.DataFrame, limit: int = 200, records: list[TrialRecord] | None = None,
                         run_root: Path | None = None) -> tuple[pd.DataFrame, int]:
     bad = analysis.graded(df)
     bad = bad[~bad.passed].sort_values(["task_id", "model", "variant", "epoch"])
-    by_id = {r["trial_id"]: r for r in records or []}
+    by_id = {r.trial_id: r for r in records or []}
     rows = [{"trial": b.trial_id, "status": b.status, "reason": b.reason,
              "tests": f"{b.tests_passed}/{b.tests_total}" if b.tests_total else "-",
              "durable": "no" if b.not_durable else "-",

@@ -16,6 +16,7 @@ import pandas as pd
 
 from harness import analysis, audits, plots
 from harness.analysis import NONE
+from harness.records import TrialRecord
 from harness.report_format import (
     ACTIVATION_NOTE,
     CONTENT_NOTE,
@@ -166,7 +167,7 @@ def note(text: str) -> str:
     return f"<p class='note'>{escape(text)}</p>"
 
 
-def html_report(run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]],
+def html_report(run_id: str, manifest: dict[str, Any], records: list[TrialRecord],
                 run_root: Path | None = None, result: analysis.RunAnalysis | None = None) -> str:
     result = result or analysis.analyze(records)
     df = result.trials
@@ -234,7 +235,7 @@ def html_report(run_id: str, manifest: dict[str, Any], records: list[dict[str, A
     return page(f"run {run_id}", body, script=True)
 
 
-def write_html(run_root: Path, run_id: str, manifest: dict[str, Any], records: list[dict[str, Any]],
+def write_html(run_root: Path, run_id: str, manifest: dict[str, Any], records: list[TrialRecord],
                result: analysis.RunAnalysis | None = None) -> Path:
     path = run_root / "report.html"
     path.write_text(html_report(run_id, manifest, records, run_root, result))
@@ -303,12 +304,12 @@ def agent_tools(manifest: dict[str, Any]) -> str:
     return str(manifest.get("agent_tools") or "files")
 
 
-def tools_line(manifest: dict[str, Any], records: list[dict[str, Any]]) -> str:
+def tools_line(manifest: dict[str, Any], records: list[TrialRecord]) -> str:
     """``agent tools: exec (12 commands in 30 trials, 41.2 s; 0 replayed)`` for the report headers."""
     tools = agent_tools(manifest)
     if tools != "exec":
         return f"agent tools: {tools}"
-    usage = [r.get("usage") or {} for r in records]
+    usage = [r.usage for r in records]
     commands = sum(int(u.get("commands") or 0) for u in usage)
     seconds = sum(float(u.get("command_s") or 0.0) for u in usage)
     replayed = sum(int(u.get("cached_commands") or 0) for u in usage)
@@ -316,9 +317,9 @@ def tools_line(manifest: dict[str, Any], records: list[dict[str, Any]]) -> str:
             f"{replayed} replayed from the cache)")
 
 
-def commands_note(r: dict[str, Any], tools: str = "files") -> str:
+def commands_note(r: TrialRecord, tools: str = "files") -> str:
     """One trial's tools and commands, for its summary line: ``exec: 3 command(s) (4.1 s)``; empty for files."""
-    usage = r.get("usage") or {}
+    usage = r.usage
     if tools != "exec" and not usage.get("commands"):
         return ""
     replayed = f", {usage['cached_commands']} replayed" if usage.get("cached_commands") else ""
@@ -367,27 +368,28 @@ def _transcript(path: Path) -> str:
     return _clip(text, LIMITS["transcript"])
 
 
-def trial_body(r: dict[str, Any], folder: Path | None, start: dict[str, str], tools: str = "files") -> str:
-    parts = [f"<p>task <a href='#task-{escape(r['task_id'])}'>{escape(r['task_id'])}</a> · score "
-             f"{escape(str(r.get('score')))} · generation {r.get('generation_s', 0):.1f} s · grading "
-             f"{r.get('grading_s', 0):.1f} s · tokens {(r.get('usage') or {}).get('input_tokens', 0)} in / "
-             f"{(r.get('usage') or {}).get('output_tokens', 0)} out · ${(r.get('usage') or {}).get('cost_usd', 0)}"
-             + (f" · {escape(commands_note(r, tools))}" if commands_note(r, tools) else "") + "</p>"]
-    if r.get("detail"):
-        parts.append(f"<p>{escape(r['detail'])}</p>")
+def trial_body(r: TrialRecord, folder: Path | None, start: dict[str, str], tools: str = "files") -> str:
+    note = commands_note(r, tools)
+    parts = [f"<p>task <a href='#task-{escape(r.task_id)}'>{escape(r.task_id)}</a> · score "
+             f"{escape(str(r.score))} · generation {r.generation_s:.1f} s · grading "
+             f"{r.grading_s:.1f} s · tokens {r.usage.get('input_tokens', 0)} in / "
+             f"{r.usage.get('output_tokens', 0)} out · ${r.usage.get('cost_usd', 0)}"
+             + (f" · {escape(note)}" if note else "") + "</p>"]
+    if r.detail:
+        parts.append(f"<p>{escape(r.detail)}</p>")
     checks = [f"<li>{escape(c.get('name') or '?')}: {'passed' if c.get('passed') else 'failed'} "
-              f"{escape(c.get('reason') or '')} {escape(c.get('detail') or '')}</li>" for c in r.get("checks") or []]
+              f"{escape(c.get('reason') or '')} {escape(c.get('detail') or '')}</li>" for c in r.checks]
     durability = [f"<li>durability {escape(p['name'])}: {'ok' if p.get('passed') else 'FAILED'} "
-                  f"{escape(p.get('detail') or '')}</li>" for p in (r.get("durability") or {}).get("parts", [])]
-    failing = [f"<li>failing test {escape(t)}</li>" for t in (r.get("tests") or {}).get("failing", [])]
+                  f"{escape(p.get('detail') or '')}</li>" for p in r.durability_parts]
+    failing = [f"<li>failing test {escape(t)}</li>" for t in r.failing_tests]
     if checks or durability or failing:
         parts.append(f"<ul>{''.join(checks + failing + durability)}</ul>")
-    violations = r.get("violations") or []
+    violations = r.violations
     if violations:
         rows = "".join(f"<tr><td>{escape(v['rule'])}</td><td>{escape(v['severity'])}</td><td>{escape(v['path'])}:"
                        f"{v['line']}</td><td>{escape(v['message'])}</td></tr>" for v in violations)
         parts.append(f"<table><tr><th>rule</th><th>severity</th><th>where</th><th>message</th></tr>{rows}</table>")
-    reads = r.get("skill_files_read") or []
+    reads = r.skill_files_read
     parts.append(f"<p>skill files read: {escape(', '.join(reads)) if reads else 'none'}</p>")
     if folder is None or not folder.is_dir():
         parts.append("<p class='note'>no trial folder (generated files and logs not available)</p>")
@@ -395,8 +397,8 @@ def trial_body(r: dict[str, Any], folder: Path | None, start: dict[str, str], to
     files = _tree(folder / "files")
     parts.append("<h4>Diff against the starting app</h4>" + (diff_html(start, files) if start else
                  "<p class='note'>starting app not available; generated files:</p>" + diff_html({}, files)))
-    logs = folder / ("logs" if (r.get("attempts") or 1) <= 1 else f"logs.attempt{r['attempts']}")
-    for check in r.get("checks") or []:
+    logs = folder / ("logs" if (r.attempts or 1) <= 1 else f"logs.attempt{r.attempts}")
+    for check in r.checks:
         text = _read(logs / check["log"]) if check.get("log") else None
         if text:
             shown = escape(_clip(text, LIMITS["log"], tail=True))
@@ -407,27 +409,27 @@ def trial_body(r: dict[str, Any], folder: Path | None, start: dict[str, str], to
     return "".join(parts)
 
 
-def trials_html(records: list[dict[str, Any]], run_root: Path | None, tasks_dir: Path, tools: str = "files") -> str:
+def trials_html(records: list[TrialRecord], run_root: Path | None, tasks_dir: Path, tools: str = "files") -> str:
     starts: dict[str, dict[str, str]] = {}
     items = []
-    for r in sorted(records, key=lambda r: (r["task_id"], r["model"], r["arm"], r.get("epoch", 1))):
-        if r["task_id"] not in starts:
-            starts[r["task_id"]] = _tree(tasks_dir / r["task_id"] / "app")
-        result = "infra" if r["status"] == "infra_error" else ("passed" if r.get("passed") else "failed")
+    for r in sorted(records, key=lambda r: (r.task_id, r.model, r.arm, r.epoch)):
+        if r.task_id not in starts:
+            starts[r.task_id] = _tree(tasks_dir / r.task_id / "app")
+        result = "infra" if r.status == "infra_error" else ("passed" if r.passed else "failed")
         cls = {"infra": "infra", "passed": "pass", "failed": "fail"}[result]
-        variant = analysis.variant_of(r["arm"], (r.get("skill") or {}).get("label"))
-        tests = r.get("tests")
-        summary = (f"<span class='{cls}'>{result.upper()}</span> {escape(r['trial_id'])} · "
-                   f"{escape(r.get('reason') or r['status'])}"
+        variant = analysis.variant_of(r.arm, r.skill_label)
+        tests = r.tests
+        summary = (f"<span class='{cls}'>{result.upper()}</span> {escape(r.trial_id)} · "
+                   f"{escape(r.reason or r.status)}"
                    + (f" · tests {tests['passed']}/{tests['total']}" if tests else "")
-                   + (" · not durable" if (r.get("durability") or {}).get("passed") is False else "")
-                   + (f" · {len(r.get('violations') or [])} violation(s)" if r.get("violations") else "")
+                   + (" · not durable" if (r.durability or {}).get("passed") is False else "")
+                   + (f" · {len(r.violations)} violation(s)" if r.violations else "")
                    + (f" · {escape(commands_note(r, tools))}" if commands_note(r, tools) else ""))
-        search = " ".join([r["trial_id"], r["task_id"], r["model"], variant, r.get("reason") or "", r["status"],
-                           *[v["rule"] for v in r.get("violations") or []]]).lower()
-        folder = run_root / "trials" / r["trial_id"] if run_root else None
+        search = " ".join([r.trial_id, r.task_id, r.model, variant, r.reason or "", r.status,
+                           *[v["rule"] for v in r.violations]]).lower()
+        folder = run_root / "trials" / r.trial_id if run_root else None
         items.append(f"<details class='trial' data-result='{result}' data-search='{escape(search)}'>"
-                     f"<summary>{summary}</summary>{trial_body(r, folder, starts[r['task_id']], tools)}</details>")
+                     f"<summary>{summary}</summary>{trial_body(r, folder, starts[r.task_id], tools)}</details>")
     controls = ("<div class='controls'><input id='trial-filter' type='search' placeholder='filter: task, model, arm, "
                 "rule, reason'> <select id='trial-status'><option value='all'>all</option><option value='failed'>"
                 "failed</option><option value='passed'>passed</option><option value='infra'>infra errors</option>"

@@ -7,10 +7,14 @@ import json
 import os
 import subprocess
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
+from harness.models.replay import Replayed
+from harness.records import TrialRecord
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"  # the default results folder, named only here
 
@@ -25,7 +29,7 @@ class RunDir:
         self.run_id = run_id
         self.root = Path(results_dir) / "runs" / run_id
         self._lock = threading.Lock()
-        self._parsed: tuple[tuple[int, int], list[dict[str, Any]]] | None = None  # (mtime_ns, size) -> records
+        self._parsed: tuple[tuple[int, int], list[TrialRecord]] | None = None  # (mtime_ns, size) -> records
 
     @classmethod
     def open(cls, ref: str, results_dir: Path) -> RunDir:
@@ -70,21 +74,22 @@ class RunDir:
     def update_manifest(self, **fields: Any) -> None:
         self._write_json(self.manifest_path, {**self.read_manifest(), **fields})
 
-    def append_record(self, record: dict[str, Any]) -> bool:
+    def append_record(self, record: TrialRecord) -> bool:
         """Append a trial's record once (a step re-run after a crash does not duplicate it)."""
         with self._lock:
             known = self.records()
-            if any(r["trial_id"] == record["trial_id"] for r in known):
+            if any(r.trial_id == record.trial_id for r in known):
                 return False
             self.root.mkdir(parents=True, exist_ok=True)
             self._drop_torn_tail()
+            line = json.dumps(record.to_json(), default=str)
             with self.trials_path.open("a") as out:
-                out.write(json.dumps(record, default=str) + "\n")
+                out.write(line + "\n")
                 out.flush()
                 os.fsync(out.fileno())
             stamp = self._stamp()
             if stamp is not None and self._parsed is not None and len(self._parsed[1]) == len(known):
-                self._parsed = (stamp, [*known, json.loads(json.dumps(record, default=str))])  # no re-read
+                self._parsed = (stamp, [*known, TrialRecord.from_json(json.loads(line))])  # no re-read
             return True
 
     def _drop_torn_tail(self) -> None:
@@ -107,9 +112,9 @@ class RunDir:
         if not keys:
             return
         with self._lock:
-            kept = [r for r in self.records() if r["key"] not in keys]
+            kept = [r for r in self.records() if r.key not in keys]
             tmp = self.trials_path.with_suffix(".tmp")
-            tmp.write_text("".join(json.dumps(r, default=str) + "\n" for r in kept))
+            tmp.write_text("".join(json.dumps(r.to_json(), default=str) + "\n" for r in kept))
             tmp.replace(self.trials_path)
 
     def _stamp(self) -> tuple[int, int] | None:
@@ -119,9 +124,11 @@ class RunDir:
             return None
         return stat.st_mtime_ns, stat.st_size
 
-    def records(self) -> list[dict[str, Any]]:
-        """Trial records; a torn last line (a crash mid-write) is skipped, not fatal. The file is parsed again
-        only when it changed (its mtime or size): progress updates and budget polls read it often."""
+    def records(self) -> list[TrialRecord]:
+        """Trial records; a torn last line (a crash mid-write) is skipped, not fatal, and any other bad line is a
+        user error naming the file and line. The file is parsed again only when it changed (its mtime or size):
+        progress updates and budget polls read it often, and a record this object appends is added without a
+        re-read."""
         stamp = self._stamp()
         if stamp is None:
             return []
@@ -133,11 +140,16 @@ class RunDir:
             if not line.strip():
                 continue
             try:
-                out.append(json.loads(line))
+                data = json.loads(line)
             except json.JSONDecodeError:
                 if n != len(lines):
                     raise UserError(f"{self.trials_path}:{n}: not valid JSON (repair or delete that line; "
                                     "every other record is kept)") from None
+                continue
+            try:
+                out.append(TrialRecord.from_json(data))
+            except ValueError as exc:
+                raise UserError(f"{self.trials_path}:{n}: {exc}") from None
         self._parsed = (stamp, out)
         return list(out)
 
@@ -146,6 +158,27 @@ class RunDir:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
         tmp.replace(path)
+
+
+@dataclass(frozen=True)
+class ReplayRun:
+    """An earlier run as ``replay:<run>`` reads it (``harness.models.replay.ReplaySource``)."""
+
+    run: RunDir
+
+    @property
+    def run_id(self) -> str:
+        return self.run.run_id
+
+    def generations(self) -> list[Replayed]:
+        return [Replayed(r.trial_id, r.task_id, r.model, r.arm, r.skill_hash, r.epoch, r.status, r.graded.reason,
+                         r.graded.detail, r.usage, r.skill_files_read, self.run.trial_dir(r.trial_id))
+                for r in self.run.records()]
+
+
+def replay_runs(results_dir: str | Path | None) -> Callable[[str], ReplayRun]:
+    """What ``make_model`` opens a ``replay:<run>`` with: a run by id (under ``results_dir``) or by folder."""
+    return lambda ref: ReplayRun(RunDir.open(ref, results_root(results_dir)))
 
 
 def git_revision() -> str | None:

@@ -24,7 +24,7 @@ from harness.models.cache import ResponseCache
 from harness.models.pricing import load_prices
 from harness.records import TrialRecord
 from harness.report import terminal_table, write_report
-from harness.results import RunDir
+from harness.results import RunDir, replay_runs
 from harness.skills import SkillVersion
 from harness.stats import DEFAULT_TEST
 from harness.tasks import Task
@@ -35,7 +35,7 @@ def build_models(config: RunConfig) -> dict[str, Model]:
     """One adapter per model id for the whole run (SDK clients and their connection pools are shared by the
     concurrent generations); an unknown id or a missing replay run fails here, before anything starts."""
     cache = ResponseCache(config.response_cache_dir.resolve(), read=config.use_cache)
-    return {m: make_model(m, config.model_settings.get(m), cache=cache, results_dir=config.results_dir)
+    return {m: make_model(m, config.model_settings.get(m), cache=cache, open_run=replay_runs(config.results_dir))
             for m in config.models}
 
 
@@ -91,16 +91,15 @@ def evaluate(config: RunConfig, console: Console, test: str = DEFAULT_TEST) -> E
             return Budget.for_trials(max_cost, trials, priced, done, on_stop)
     records = execute(config, console, run_dir, tasks, skills, trials, models, budget)
     if len(records) < len(trials):
-        spent = sum(t.usage.get("spent_usd", 0.0) for t in map(TrialRecord.from_json, records))
+        spent = sum(t.usage.get("spent_usd", 0.0) for t in records)
         console.print(f"Stopped at --max-cost ${config.max_cost:.2f}: {len(trials) - len(records)} of {len(trials)} "
                       f"trials not started (${spent:.4f} spent in this run). Continue with the same --run-id "
                       "and a larger --max-cost.")
     result = analyze(records, test=test)
     report = write_report(run_dir.root, config.run_id, run_dir.read_manifest(), records, result)
     console.print(terminal_table(records))
-    typed = [TrialRecord.from_json(r) for r in records]
-    infra = [t for t in typed if t.status == "infra_error"]
-    passed = sum(1 for t in typed if t.passed)
+    infra = [t for t in records if t.status == "infra_error"]
+    passed = sum(1 for t in records if t.passed)
     console.print(f"{passed}/{len(records)} trials passed; {len(infra)} infra error(s). Report: {report}")
     if infra:
         console.print(f"Infra errors are not model failures; rerun them with: python run_eval.py run "
@@ -113,7 +112,7 @@ def print_estimate(console: Console, run_dir: RunDir, trials: list[Trial], estim
     """``--dry-run``: the trials and a rough cost estimate per model and arm, before anything is spent."""
     from rich.table import Table
 
-    done = {r["key"] for r in run_dir.records()}
+    done = {r.key for r in run_dir.records()}
     table = Table(title="Dry run: nothing is called or graded")
     for col in ("model", "arm", "trials", "already recorded", "estimate per trial", "estimate"):
         table.add_column(col)
@@ -139,7 +138,7 @@ def print_estimate(console: Console, run_dir: RunDir, trials: list[Trial], estim
 
 def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Task], skills: list[SkillVersion],
             trials: list[Trial], models: dict[str, Model] | None = None,
-            budget: Callable[[set[str]], Budget] | None = None) -> list[dict]:
+            budget: Callable[[set[str]], Budget] | None = None) -> list[TrialRecord]:
     """Grade ``trials`` through the DBOS orchestrator with a live progress bar; returns their records. The run
     is held by this process (a second start of the same run id is refused) and keeps its workflows in its own
     system database unless ``--system-db`` is given (``harness/runs.py``)."""
@@ -159,8 +158,10 @@ def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Ta
                                     "skill_hashes": {s.label: s.hash for s in skills}})
             specs = {m: ModelSpec(s.mode, s.params) for m, s in config.model_settings.items()}
             cache = CacheSpec(str(config.response_cache_dir.resolve()), config.use_cache)
-            state = orchestrator.RunState(run_dir, executor.tasks, executor.skills, env, models or {}, specs,
-                                          scratch=config.results_dir / "worker", cache=cache)
+            coordinator = orchestrator.Coordinator(run_dir, cache, specs)
+            steps = orchestrator.StepContext(executor.tasks, executor.skills, env, config.results_dir,
+                                             config.results_dir / "worker", models or {},
+                                             runs={run_dir.run_id: run_dir})
             system_db = config.system_db or runs.system_db_url(run_dir)
             if config.system_db:
                 console.print(f"Workers join with: python run_eval.py worker --system-db {redact(system_db)}"
@@ -168,9 +169,9 @@ def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Ta
                               soft_wrap=True, highlight=False)
             stop = executor.stop_hard_on_interrupt(interrupted_run_message(run_dir.run_id, run_dir.root))
             with RunProgress(console, run_dir, trials) as progress, stop:
-                records = orchestrator.run(state, trials, system_db, config.slots, config.generation_concurrency,
-                                           progress.update, budget, distributed=config.system_db is not None,
-                                           workers_only=config.workers_only)
+                records = orchestrator.run(coordinator, steps, trials, system_db, config.slots,
+                                           config.generation_concurrency, progress.update, budget,
+                                           distributed=config.system_db is not None, workers_only=config.workers_only)
         run_dir.update_manifest(finished_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
         return records
 
@@ -202,7 +203,7 @@ class RunProgress:
         self.bar.update(self.job, completed=done, total=total, summary=self.summary())
 
     def summary(self) -> str:
-        records = [t for t in map(TrialRecord.from_json, self.run_dir.records()) if t.key in self.keys]
+        records = [t for t in self.run_dir.records() if t.key in self.keys]
         arms: dict[str, list[int]] = {}
         for record in records:
             tally = arms.setdefault(record.arm, [0, 0])

@@ -182,7 +182,7 @@ def summarize(run_dir: RunDir) -> RunSummary:
     else:
         state = "interrupted"
     try:
-        done = len({r["key"] for r in run_dir.records()})
+        done = len({r.key for r in run_dir.records()})
     except UserError:
         done = -1  # a damaged trials.jsonl: listed, not fatal
     return RunSummary(run_dir.run_id, str(manifest.get("started_at") or "?"), tuple(manifest.get("models") or ()),

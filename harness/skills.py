@@ -8,43 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 from harness.errors import UserError
-
-
-class Arm(StrEnum):
-    NONE = "none"  # no skill at all: the baseline
-    INLINE = "inline"  # SKILL.md and every reference in the system prompt
-    TOOL = "tool"  # name and description up front; files read on demand through a tool
-    TOOL_FORCED = "tool-forced"  # the tool arm, told (and held) to read SKILL.md before anything else
-    INDEX = "index"  # an AGENTS.md-style docs index (one line per file) in the prompt; files read through the tool
-    PLACEBO = "placebo"  # an irrelevant skill of the same size and form, inline (harness.placebo): context, not content
-
-    @property
-    def reads_skill(self) -> bool:
-        """Arms that offer the read_skill_file tool."""
-        return self in (Arm.TOOL, Arm.TOOL_FORCED, Arm.INDEX)
-
+from harness.models.base import Arm as Arm  # the arm and the version are defined with the model request
+from harness.models.base import SkillVersion as SkillVersion
 
 ARM_NAMES = ", ".join(a.value for a in Arm)
-
-
-@dataclass(frozen=True)
-class SkillVersion:
-    label: str
-    path: Path
-    hash: str
-    name: str
-    description: str
-    files: tuple[tuple[str, str], ...]  # (relative path, text), SKILL.md first
-
-    @property
-    def short(self) -> str:
-        return f"{self.label}@{self.hash[:8]}"
-
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from graders import GRADERS, CrashExpect, CrashSpec, GradingSpec, KillWhen
 from harness.errors import UserError
+from harness.models.base import Solution, TaskRef
 
 CATEGORIES = ("lifecycle", "workflow", "step", "queue", "comm", "pattern", "test", "client", "advanced")
 TASK_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -80,6 +81,11 @@ class Task:
     @property
     def reference_dir(self) -> Path:
         return self.path / "reference"
+
+    def ref(self) -> TaskRef:
+        """What a model's request carries of the task (``harness.models.base.TaskRef``)."""
+        return TaskRef(self.id, self.reference_dir, tuple(Solution(m.name, m.path) for m in self.mutants),
+                       tuple(Solution(a.name, a.path) for a in self.alternatives))
 
     def calibrated(self, arm: str) -> tuple[int, int]:
         """Calibration attempts under ``arm`` (none | inline): how many passed, of how many."""

@@ -2,10 +2,10 @@
 
 A step that runs on another executor than the trial's coordinator (a ``worker`` on another machine) keeps
 its files in a scratch folder of its own and returns them in its output: the generated workspace (always:
-grading may run anywhere), and the transcript or the grading logs ("shipped"). The coordinator's trial
-workflow writes shipped files into ``results/runs/<run_id>/trials/<trial>/`` before it records the trial,
-so the results folder looks the same whether one machine ran the trial or three did. Logs are capped by the
-sandbox (4 MB); shipped text is cut to ``SHIP_LIMIT`` per file.
+grading may run anywhere; read by ``harness.models.read_tree``), and the transcript or the grading logs
+("shipped"). The coordinator's trial workflow writes shipped files into ``results/runs/<run_id>/trials/<trial>/``
+before it records the trial, so the results folder looks the same whether one machine ran the trial or three did.
+Logs are capped by the sandbox (4 MB); shipped text is cut to ``SHIP_LIMIT`` per file.
 """
 
 from __future__ import annotations
@@ -13,14 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 SHIP_LIMIT = 1024 * 1024
-
-
-def read_workspace(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` by relative path (what grading needs; generated files are text)."""
-    if not folder.is_dir():
-        return {}
-    return {p.relative_to(folder).as_posix(): p.read_text(errors="replace")
-            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
 
 def pack(trial_dir: Path, names: list[str]) -> dict[str, str]:

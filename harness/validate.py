@@ -10,12 +10,12 @@ as ``run`` and ``grade`` (the pseudo-models ``reference``, ``alternative:<name>`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from harness.config import RunConfig
+from harness.records import TrialRecord
 from harness.results import RunDir
 from harness.runner import execute
 from harness.tasks import Alternative, Mutant, Task, load_tasks
@@ -53,23 +53,23 @@ def validation_trials(tasks: list[Task], repeats: int, mutants: str = "all",
     return trials
 
 
-def judge_reference(record: dict[str, Any]) -> list[str]:
+def judge_reference(record: TrialRecord) -> list[str]:
     problems = []
-    if record["status"] != "ok":
-        problems.append(f"{record['status']}: {record['detail']}")
-    elif not record["passed"]:
-        problems.append(f"failed: {record['detail']}")
-    for v in record.get("violations") or []:
+    if record.status != "ok":
+        problems.append(f"{record.status}: {record.detail}")
+    elif not record.passed:
+        problems.append(f"failed: {record.detail}")
+    for v in record.violations:
         problems.append(f"rule {v['rule']} at {v['path']}:{v['line']}")
     return problems
 
 
-def judge_mutant(task: Task, mutant: Mutant, record: dict[str, Any]) -> MutantResult:
-    if record["status"] != "ok":
-        return MutantResult(task.id, mutant.name, (), (f"{record['status']}: {record['detail']}",))
-    failed = {c["name"] for c in record["checks"] if c["passed"] is False}
-    found = {v["rule"] for v in record.get("violations") or []}
-    failing_tests = set((record.get("tests") or {}).get("failing", []))
+def judge_mutant(task: Task, mutant: Mutant, record: TrialRecord) -> MutantResult:
+    if record.status != "ok":
+        return MutantResult(task.id, mutant.name, (), (f"{record.status}: {record.detail}",))
+    failed = {c["name"] for c in record.checks if c["passed"] is False}
+    found = {v["rule"] for v in record.violations}
+    failing_tests = set(record.failing_tests)
     problems = [f"check {name} did not fail" for name in mutant.must_fail if name not in failed]
     problems += [f"hidden test {t} did not fail" for t in mutant.failing_tests if t not in failing_tests]
     problems += [f"rule {r} not reported" for r in mutant.rules if r not in found]
@@ -86,7 +86,7 @@ def validate(config: RunConfig, console: Console, repeats: int, mutants: str = "
     n_mutants = sum(len(chosen_mutants(t, mutants)) for t in tasks)
     console.print(f"Validating {len(tasks)} tasks: each reference and {n_alternatives} alternatives {repeats}x and "
                   f"{n_mutants} mutants ({len(trials)} trials); output in {run_dir.root}")
-    records = {(r["task_id"], r["model"], r["epoch"]): r for r in execute(config, console, run_dir, tasks, [], trials)}
+    records = {(r.task_id, r.model, r.epoch): r for r in execute(config, console, run_dir, tasks, [], trials)}
     table = Table(title="validate")
     for col in ("task", "reference", "alternatives", "mutant", "caught by", "problem"):
         table.add_column(col)
@@ -124,7 +124,8 @@ def validate(config: RunConfig, console: Console, repeats: int, mutants: str = "
     return 1 if bad else 0
 
 
-def judge_solution(records: dict, task_id: str, model: str, repeats: int) -> tuple[int, list[str]]:
+def judge_solution(records: dict[tuple[str, str, int], TrialRecord], task_id: str, model: str,
+                   repeats: int) -> tuple[int, list[str]]:
     """A solution that must be correct (the reference, an alternative): passes out of ``repeats``, problems."""
     runs = [records[(task_id, model, e)] for e in range(1, repeats + 1)]
     return sum(1 for r in runs if not judge_reference(r)), sorted({p for r in runs for p in judge_reference(r)})

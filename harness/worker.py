@@ -35,6 +35,7 @@ from harness.executor import open_executor
 from harness.jobs import TrialJob
 from harness.models import ModelSettings, make_model, parse_model_id
 from harness.models.cache import ResponseCache
+from harness.results import replay_runs
 
 
 def claim_executor_id(lock_dir: Path) -> tuple[str, IO[str]]:
@@ -53,7 +54,7 @@ def claim_executor_id(lock_dir: Path) -> tuple[str, IO[str]]:
 
 def model_builder(config: WorkerConfig) -> Callable[[TrialJob], Any]:
     """Builds the adapter a job names with the coordinator's mode and parameters and the run's response cache
-    (its path and ``--no-cache``): the worker's own settings never decide what a run pays for. The state keeps
+    (its path and ``--no-cache``): the worker's own settings never decide what a run pays for. The step context keeps
     one adapter per model and cache setting."""
     lock = threading.Lock()
 
@@ -67,7 +68,7 @@ def model_builder(config: WorkerConfig) -> Callable[[TrialJob], Any]:
                 if job.trial.settings and settings.fingerprint() != job.trial.settings:
                     raise LookupError(f"{model}: parameters differ from the coordinator's")
             cache = ResponseCache(Path(job.cache.path), read=job.cache.read)
-            return make_model(model, settings, cache=cache, results_dir=config.results_dir)
+            return make_model(model, settings, cache=cache, open_run=replay_runs(config.results_dir))
 
     return build
 
@@ -82,10 +83,9 @@ def run_worker(config: WorkerConfig, console: Console) -> int:
             stopped = (f"Worker {executor_id} stopped; steps it was running resume when a worker with "
                        f"--executor-id {executor_id} starts again.")
             with executor.stop_hard_on_interrupt(stopped):
-                state = orchestrator.RunState(None, executor.tasks, executor.skills, executor.grading,
-                                              scratch=config.results_dir / executor_id,
-                                              build_model=model_builder(config))
-                orchestrator.serve(state, config.system_db, executor_id, config.generation, config.grading)
+                steps = orchestrator.StepContext(executor.tasks, executor.skills, executor.grading, None,
+                                                 config.results_dir / executor_id, build_model=model_builder(config))
+                orchestrator.serve(steps, config.system_db, executor_id, config.generation, config.grading)
                 work = " and ".join(w for w, on in (("generating", config.generation), ("grading", config.grading))
                                     if on)
                 console.print(f"Worker [bold]{executor_id}[/] {work} for runs in {redact(config.system_db)} "

@@ -13,6 +13,8 @@ import pytest
 from harness.cli import main
 from tests.conftest import FIXTURE_TASKS
 
+ROW = '{"trial_id": "%s", "key": "k", "task_id": "t", "model": "m", "arm": "none", "status": "ok"}'  # an old row
+
 
 @pytest.fixture()
 def bad(tmp_path) -> Path:
@@ -28,7 +30,11 @@ def bad(tmp_path) -> Path:
     run = tmp_path / "results" / "runs" / "kept"
     run.mkdir(parents=True)
     (run / "run.json").write_text('{"run_id": "kept"}\n')
-    (run / "trials.jsonl").write_text('{"trial_id": "a", "key": "a"}\nGARBAGE\n{"trial_id": "b", "key": "b"}\n')
+    (run / "trials.jsonl").write_text(f'{ROW % "a"}\nGARBAGE\n{ROW % "b"}\n')
+    for name, line in (("future", '{"format": 99, "trial_id": "a"}'), ("partial", '{"trial_id": "a", "key": "a"}')):
+        (tmp_path / "results" / "runs" / name).mkdir()
+        (tmp_path / "results" / "runs" / name / "run.json").write_text(f'{{"run_id": "{name}"}}\n')
+        (tmp_path / "results" / "runs" / name / "trials.jsonl").write_text(f"{ROW % 'x'}\n{line}\n{ROW % 'y'}\n")
     (tmp_path / "results" / "runs" / "torn-manifest").mkdir()
     (tmp_path / "results" / "runs" / "torn-manifest" / "run.json").write_text('{"run_id": ')
     return tmp_path
@@ -45,6 +51,8 @@ CASES = [  # (arguments, what the line must name); {d} is the fixture folder
      "SKILL.md: front matter must have name and description"),
     (["skill-check", "{d}/nowhere"], "nowhere: not a directory"),
     (["report", "kept"], "trials.jsonl:2: not valid JSON"),
+    (["report", "future"], "future/trials.jsonl:2: trial record format 99 is not one this harness reads"),
+    (["report", "partial"], "partial/trials.jsonl:2: trial record without 'status'"),
     (["report", "torn-manifest"], "torn-manifest/run.json: unreadable run manifest"),
     (["report", "no-such-run"], "no-such-run: not a run"),
     (["run", "--run-id", "kept", "--tasks-dir", str(FIXTURE_TASKS)], "trials.jsonl:2: not valid JSON"),

@@ -1,4 +1,6 @@
-"""The house's one-way arrows: ``graders/`` grades any workspace and never imports the harness."""
+"""The house's one-way arrows: ``graders/`` grades any workspace and never imports the harness, and the model
+package (``harness/models/``) imports nothing of the harness above it: its requests, responses and errors are
+its own records."""
 
 from __future__ import annotations
 
@@ -23,6 +25,15 @@ def test_graders_never_import_the_harness():
     modules = sorted((REPO / "graders").rglob("*.py"))
     assert len(modules) > 10  # the walk found the package
     upward = {str(p.relative_to(REPO)): sorted(n for n in imported(p) if n == "harness" or n.startswith("harness."))
+              for p in modules}
+    assert {p: names for p, names in upward.items() if names} == {}
+
+
+def test_the_model_package_imports_nothing_above_it():
+    modules = sorted((REPO / "harness" / "models").rglob("*.py"))
+    assert len(modules) > 8
+    upward = {str(p.relative_to(REPO)): sorted(n for n in imported(p) if (n == "harness" or n.startswith("harness."))
+                                               and not (n == "harness.models" or n.startswith("harness.models.")))
               for p in modules}
     assert {p: names for p, names in upward.items() if names} == {}
 

@@ -34,22 +34,22 @@ def test_api_faults_become_infra_errors_that_a_rerun_retries(tmp_path, needs_gra
         assert first.wait(timeout=600) == 1, log.read_text()[-3000:]
         out = log.read_text()
         assert "infra error" in out and "rerun them with: python run_eval.py run --run-id f" in out
-        by_task = {r["task_id"]: r for r in run.records()}
+        by_task = {r.task_id: r for r in run.records()}
         for task, needle in (("rate-limited", "HTTP 429"), ("server-error", "HTTP 500"), ("timing-out", "Timeout")):
             record = by_task[task]
-            assert (record["status"], record["reason"]) == ("infra_error", "model_api_error"), record
-            assert needle in record["detail"] and "gave up after 2 attempts" in record["detail"], record["detail"]
-        assert by_task["one-429"]["passed"] and by_task["one-429"]["usage"]["retries"] == 1
-        assert by_task["healthy"]["passed"]
-        kept = {t: by_task[t]["workflow_id"] for t in ("one-429", "healthy")}
+            assert (record.status, record.reason) == ("infra_error", "model_api_error"), record
+            assert needle in record.detail and "gave up after 2 attempts" in record.detail, record.detail
+        assert by_task["one-429"].passed and by_task["one-429"].usage["retries"] == 1
+        assert by_task["healthy"].passed
+        kept = {t: by_task[t].workflow_id for t in ("one-429", "healthy")}
 
         model.stall = {}  # the API is back
         second = start_cli(*args, results=results, tasks=tasks, log=log, env={"ANTHROPIC_API_KEY": API_KEY})
         assert second.wait(timeout=600) == 0, log.read_text()[-3000:]
-    final = {r["task_id"]: r for r in run.records()}
-    assert len(run.records()) == 5 and all(r["passed"] for r in final.values())
-    assert {t: final[t]["workflow_id"] for t in kept} == kept, "a finished trial was run again"
-    assert all(final[t]["workflow_id"].endswith(":r1") for t in ("rate-limited", "server-error", "timing-out"))
+    final = {r.task_id: r for r in run.records()}
+    assert len(run.records()) == 5 and all(r.passed for r in final.values())
+    assert {t: final[t].workflow_id for t in kept} == kept, "a finished trial was run again"
+    assert all(final[t].workflow_id.endswith(":r1") for t in ("rate-limited", "server-error", "timing-out"))
     for task in ("one-429", "healthy"):
-        steps = (run.trial_dir(final[task]["trial_id"]) / "steps.log").read_text().splitlines()
+        steps = (run.trial_dir(final[task].trial_id) / "steps.log").read_text().splitlines()
         assert len([s for s in steps if s.endswith(" generate")]) == 1, steps

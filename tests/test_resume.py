@@ -61,20 +61,20 @@ def test_killed_at_fixed_points_a_run_resumes_with_no_repeated_call_and_the_same
         assert model.held.wait(180), "the run never reached greet-b's second call"
         kill(proc)
         model.release()
-        pids, done = [proc.pid], [{r["trial_id"] for r in run.records()}]  # after each kill: the harness, the recorded
+        pids, done = [proc.pid], [{r.trial_id for r in run.records()}]  # after each kill: the harness, the recorded
 
         proc = start()  # 2. a sandbox is grading
         wait_for(lambda: sandboxes(proc.pid) or proc.poll() is not None, "a sandbox")
         kill(proc)
         pids.append(proc.pid)
-        done.append({r["trial_id"] for r in run.records()})
+        done.append({r.trial_id for r in run.records()})
 
         count = len(run.records())  # 3. a result was just written; then a line cut mid-write
         proc = start()
         wait_for(lambda: len(run.records()) > count or proc.poll() is not None, "a new result")
         kill(proc)
         pids.append(proc.pid)
-        done.append({r["trial_id"] for r in run.records()})
+        done.append({r.trial_id for r in run.records()})
         assert len(done[-1]) < len(TASKS), "the kills should all land before the run's end"
         with run.trials_path.open("a") as out:
             out.write('{"trial_id": "greet-zz.torn", "key": "cut-mid-wri')
@@ -88,11 +88,11 @@ def test_killed_at_fixed_points_a_run_resumes_with_no_repeated_call_and_the_same
         assert clean.wait(timeout=600) == 0, (tmp_path / "runs.log").read_text()[-3000:]
 
     assert len(paid) == len(set(paid)) == 2 * len(TASKS), "a model call was paid twice (each trial is two calls)"
-    resumed = run.records()
+    resumed = [r.to_json() for r in run.records()]
     assert sorted(r["trial_id"] for r in resumed) == sorted({r["trial_id"] for r in resumed}), "duplicated"
     assert len(resumed) == len(TASKS) and all(r["passed"] for r in resumed), [r["detail"] for r in resumed]
     assert run.trials_path.read_text().endswith("\n") and "torn" not in run.trials_path.read_text()
-    straight = RunDir(tmp_path / "clean", "r").records()
+    straight = [r.to_json() for r in RunDir(tmp_path / "clean", "r").records()]
     assert sorted(map(normalized, resumed), key=str) == sorted(map(normalized, straight), key=str)
     for k, recorded in enumerate(done):  # a trial recorded before a kill is neither regenerated nor regraded after it
         later = {f"pid={pid} " for pid in pids[k + 1:]}

@@ -10,6 +10,7 @@ from pathlib import Path
 from harness.models.base import Generation, GenerationRequest, Model, Usage
 from harness.models.cache import ResponseCache
 from harness.models.reference import AlternativeModel, DirModel, MutantModel, ReferenceModel, read_tree
+from harness.models.replay import OpenRun
 from harness.models.settings import MODEL_FORMS, ModelSettings, is_api_model, parse_model_id, resolve_settings
 
 OFFLINE_MODELS = ("reference",)
@@ -19,9 +20,10 @@ __all__ = ["Generation", "GenerationRequest", "Model", "Usage", "make_model", "r
 
 
 def make_model(model_id: str, settings: ModelSettings | None = None, *, cache: ResponseCache | None = None,
-               prices_path: Path | None = None, results_dir: Path | None = None) -> Model:
+               prices_path: Path | None = None, open_run: OpenRun | None = None) -> Model:
     """The adapter for a model id; an unknown id is a user error that lists the known forms. Real models use
-    ``settings`` (default: ``harness/models.toml`` in agent mode), the response ``cache`` and the price table."""
+    ``settings`` (default: ``harness/models.toml`` in agent mode), the response ``cache`` and the price table;
+    ``replay:<run>`` reads the earlier run through ``open_run`` (``harness.results.replay_runs``)."""
     kind, name = parse_model_id(model_id)
     if kind == "reference":
         return ReferenceModel()
@@ -34,7 +36,9 @@ def make_model(model_id: str, settings: ModelSettings | None = None, *, cache: R
     if kind == "replay":
         from harness.models.replay import ReplayModel
 
-        return ReplayModel(name, results_dir)
+        if open_run is None:
+            raise ValueError(f"{model_id}: make_model needs open_run to read the earlier run")
+        return ReplayModel(name, open_run)
     from harness.models.agent import ApiModel
     from harness.models.chat import ChatClient
     from harness.models.pricing import PRICES_PATH, load_prices

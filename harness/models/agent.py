@@ -29,7 +29,7 @@ from typing import Any
 import psycopg
 
 from graders.errors import SetupError
-from harness.models.base import Generation, GenerationRequest, Usage
+from harness.models.base import Arm, Generation, GenerationRequest, SkillVersion, Usage
 from harness.models.cache import ResponseCache, cache_key
 from harness.models.chat import ApiError, ChatClient, ModelOutputError, Reply, TokenCount, Tool, ToolCall
 from harness.models.exec_tool import MAX_COMMAND_CHARS, CommandResult, CommandSession, ExecLimits, WorkspaceError
@@ -37,7 +37,6 @@ from harness.models.pricing import Price
 from harness.models.retry import RetriesExhausted, RetryPolicy, call_with_retries
 from harness.models.settings import ModelSettings
 from harness.models.single_shot import clean_path, parse_files
-from harness.skills import Arm, SkillVersion
 
 DEFAULT_LIMITS = ExecLimits()
 MAX_FILE_CHARS = 200_000  # a file the model writes, and what read_file returns

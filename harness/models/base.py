@@ -1,12 +1,16 @@
-"""The model interface: a request in, a ``Generation`` (files, transcript, usage, error) out."""
+"""The model interface: a request in, a ``Generation`` (files, transcript, usage, error) out.
+
+The request's parts are defined here, at the bottom of the house: the arm, the skill version and what a model
+may know of the task (``TaskRef``). ``harness.skills`` and ``harness.tasks`` build them; the model package
+imports nothing of the harness above it (``tests/test_layering.py``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-
-from harness.skills import Arm, SkillVersion
-from harness.tasks import Task
 
 if TYPE_CHECKING:
     from harness.models.exec_tool import CommandSandbox
@@ -37,9 +41,56 @@ class Usage:
         return Usage(**sums, priced=self.priced and other.priced)
 
 
+class Arm(StrEnum):
+    NONE = "none"  # no skill at all: the baseline
+    INLINE = "inline"  # SKILL.md and every reference in the system prompt
+    TOOL = "tool"  # name and description up front; files read on demand through a tool
+    TOOL_FORCED = "tool-forced"  # the tool arm, told (and held) to read SKILL.md before anything else
+    INDEX = "index"  # an AGENTS.md-style docs index (one line per file) in the prompt; files read through the tool
+    PLACEBO = "placebo"  # an irrelevant skill of the same size and form, inline (harness.placebo): context, not content
+
+    @property
+    def reads_skill(self) -> bool:
+        """Arms that offer the read_skill_file tool."""
+        return self in (Arm.TOOL, Arm.TOOL_FORCED, Arm.INDEX)
+
+
+@dataclass(frozen=True)
+class SkillVersion:
+    label: str
+    path: Path
+    hash: str
+    name: str
+    description: str
+    files: tuple[tuple[str, str], ...]  # (relative path, text), SKILL.md first
+
+    @property
+    def short(self) -> str:
+        return f"{self.label}@{self.hash[:8]}"
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A known solution of a task: a folder of files laid over its starting app."""
+
+    name: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """What a model may know of a task besides its prompt: its id and, for the offline pseudo-models, where its
+    reference, mutants and alternatives are (``harness.tasks.Task.ref`` builds it)."""
+
+    id: str
+    reference_dir: Path
+    mutants: tuple[Solution, ...] = ()
+    alternatives: tuple[Solution, ...] = ()
+
+
 @dataclass(frozen=True)
 class GenerationRequest:
-    task: Task
+    task: TaskRef
     arm: Arm
     skill: SkillVersion | None
     system_prompt: str

@@ -54,14 +54,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.models.base import Generation, GenerationRequest, Usage
+from harness.models.base import Arm, Generation, GenerationRequest, SkillVersion, Usage
 from harness.models.cache import ResponseCache, cache_key
 from harness.models.chat import Endpoint, TokenCount
 from harness.models.claude_code_proxy import DEFAULT_UPSTREAM, ApiProxy, ProxyLog
 from harness.models.pricing import Price
 from harness.models.retry import RetryPolicy
 from harness.models.settings import ModelSettings
-from harness.skills import Arm, SkillVersion
 
 CLAUDE_CODE_VERSION = "2.1.332"  # npm @anthropic-ai/claude-code, installed by `run_eval.py setup`
 REPO = Path(__file__).resolve().parent.parent.parent

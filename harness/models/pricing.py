@@ -8,8 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import UserError
 from harness.models.chat import TokenCount
+from harness.models.errors import UserError
 
 PRICES_PATH = Path(__file__).resolve().parent.parent / "prices.toml"
 PER_TOKEN = 1_000_000

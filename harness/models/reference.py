@@ -13,13 +13,17 @@ DECLARATIONS = frozenset({"mutant.toml", "alternative.toml"})  # describe a solu
 SKIPPED_DIRS = frozenset({"__pycache__", ".pytest_cache", ".git", ".venv", ".mypy_cache", ".ruff_cache"})
 
 
-def read_tree(root: Path) -> dict[str, str]:
-    """Text files under ``root`` by relative path (skipping caches and solution declarations)."""
+def read_tree(root: Path, errors: str = "strict") -> dict[str, str]:
+    """Text files under ``root`` by relative path, skipping caches and solution declarations; a missing folder
+    reads as empty. The one reader of a file tree: starting apps, solutions, and (``errors="replace"``: it is
+    never refused) the generated workspace that travels to grading (``harness.transport``)."""
+    if not root.is_dir():
+        return {}
     files = {}
     for file in sorted(root.rglob("*")):
         rel = file.relative_to(root)
         if file.is_file() and not SKIPPED_DIRS & set(rel.parts) and file.name not in DECLARATIONS:
-            files[rel.as_posix()] = file.read_text()
+            files[rel.as_posix()] = file.read_text(errors=errors)
     return files
 
 

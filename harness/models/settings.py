@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import UserError
+from harness.models.errors import UserError
 
 MODELS_PATH = Path(__file__).resolve().parent.parent / "models.toml"
 PROVIDERS = ("anthropic", "openai", "openai-compatible", "claude-code")

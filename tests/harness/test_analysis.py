@@ -6,10 +6,11 @@ import random
 import pytest
 
 from harness import analysis
+from harness.records import TrialRecord
 from tests.fixtures.synthetic import make_record
 
 
-def records(outcomes: dict[tuple[str, str], list[bool]], infra: int = 0) -> list[dict]:
+def records(outcomes: dict[tuple[str, str], list[bool]], infra: int = 0) -> list[TrialRecord]:
     """(task, arm) -> passes per epoch; ``infra`` extra infra errors on the first task's inline arm."""
     rng = random.Random(0)
     out = []
@@ -20,7 +21,12 @@ def records(outcomes: dict[tuple[str, str], list[bool]], infra: int = 0) -> list
     first = next(iter(outcomes))[0]
     for i in range(infra):
         out.append(make_record(first, "queue", "m", "inline", "skill", 100 + i, False, rng=rng, status="infra_error"))
-    return out
+    return [TrialRecord.from_json(r) for r in out]
+
+
+def frame(rows: list[dict]):
+    """The analysis frame of records given in their trials.jsonl form."""
+    return analysis.trials_frame(TrialRecord.from_json(r) for r in rows)
 
 
 def test_uplift_is_paired_by_task_and_tested_with_the_sign_test():
@@ -79,7 +85,7 @@ def test_rule_table_reports_rate_delta_and_per_task_direction():
         skill = make_record(f"t{i}", "queue", "m", "inline", "skill", 1, True, rng=rng)
         skill["violations"] = []
         recs += [none, skill]
-    rules = analysis.rule_table(analysis.trials_frame(recs))
+    rules = analysis.rule_table(frame(recs))
     row = rules[(rules.rule == "queue-x") & (rules.variant == "inline:skill")].iloc[0]
     assert row.rate == 0.0 and row.delta == -1.0 and (row.fewer, row.more) == (6, 0)
     assert row.p == pytest.approx(0.03125)
@@ -99,7 +105,7 @@ def test_the_violation_rate_is_paired_by_task_and_a_rise_is_the_regression_verdi
     for i in range(6):  # the skill arm passes as often, but violates a rule on every task
         recs.append(with_violations(make_record(f"t{i}", "queue", "m", "none", None, 1, True, rng=rng), 0))
         recs.append(with_violations(make_record(f"t{i}", "queue", "m", "inline", "skill", 1, True, rng=rng), 2))
-    up = analysis.uplift(analysis.trials_frame(recs))
+    up = analysis.uplift(frame(recs))
     row = up[up.category == "all"].iloc[0]
     assert row.result.difference.value == 0 and row.result.p_value == 1.0
     v = row.violations
@@ -114,7 +120,7 @@ def test_the_score_is_paired_too_and_a_model_error_scores_zero():
     none.update(status="model_error", score=None)
     skill = make_record("a", "queue", "m", "inline", "skill", 1, True, rng=rng)
     skill["score"] = 0.9
-    result = analysis.paired(*(analysis.side(analysis.trials_frame([none, skill]), "m", v)
+    result = analysis.paired(*(analysis.side(frame([none, skill]), "m", v)
                                for v in ("none", "inline:skill")), outcome="score")
     assert result.difference.value == pytest.approx(0.9) and math.isnan(result.tasks.p[0])
 

@@ -8,6 +8,7 @@ import pytest
 
 from harness import aa, analysis, audits
 from harness.cli import main
+from harness.records import TrialRecord
 from harness.report import markdown
 from harness.report_html import html_report
 from harness.results import RunDir
@@ -33,7 +34,7 @@ def outcome(task, model, variant, epoch):
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     root = synthesize(tmp_path_factory.mktemp("runs"), "arms", outcome, variants=VARIANTS, seed=3)
-    records = [json.loads(line) for line in (root / "trials.jsonl").read_text().splitlines()]
+    records = RunDir.open(str(root), root).records()
     return root, json.loads((root / "run.json").read_text()), records
 
 
@@ -86,9 +87,10 @@ def test_the_audit_names_saturated_and_flaky_tasks_and_quiet_checks(run):
 
 
 def test_a_check_that_never_fails_is_named():
-    records = [{"task_id": "t", "status": "ok", "checks": [{"name": "hidden_tests", "passed": True},
-                                                           {"name": "rules", "passed": i % 2 == 0}],
-                "durability": {"passed": True, "parts": [{"name": "recovered", "passed": True}]}} for i in range(4)]
+    records = [TrialRecord.from_json(
+        {"trial_id": f"t{i}", "key": f"t{i}", "task_id": "t", "model": "m", "arm": "none", "status": "ok",
+         "checks": [{"name": "hidden_tests", "passed": True}, {"name": "rules", "passed": i % 2 == 0}],
+         "durability": {"passed": True, "parts": [{"name": "recovered", "passed": True}]}}) for i in range(4)]
     result = audits.audit(analysis.trials_frame([]), records)
     assert result.never_failing == ("durability:recovered", "hidden_tests")
     assert ("rules", 4, 2) in result.checks and len(result.checks) == 3

@@ -10,6 +10,7 @@ from harness import plan, stats
 from harness.cli import main
 from harness.models.chat import TokenCount
 from harness.models.pricing import load_prices
+from harness.records import TrialRecord
 from tests.conftest import FIXTURE_TASKS
 from tests.fixtures.synthetic import base_outcome, synthesize, write_tasks
 
@@ -76,8 +77,9 @@ def test_cost_comes_from_earlier_tokens_of_the_same_model_arm_and_task():
     other = type("T", (), {"model": SONNET, "arm": "inline", "task_id": "b", "key": "k2"})()
     new = type("T", (), {"model": SONNET, "arm": "tool", "task_id": "a", "key": "k3"})()
     usage = {"input_tokens": 10_000, "output_tokens": 2_000, "cache_read_tokens": 0, "cache_write_tokens": 0}
-    records = [{"model": SONNET, "arm": "inline", "task_id": "a", "usage": usage},
-               {"model": SONNET, "arm": "inline", "task_id": "c", "usage": {**usage, "input_tokens": 30_000}}]
+    records = [TrialRecord.from_json({"trial_id": t, "key": t, "model": SONNET, "arm": "inline", "task_id": t,
+                                      "status": "ok", "usage": u})
+               for t, u in (("a", usage), ("c", {**usage, "input_tokens": 30_000}))]
     cost = plan.estimate_cost([trial, other, new], {"k1": 9.0, "k2": 9.0, "k3": 0.5}, records, prices)
     exact = price.cost(TokenCount(input=10_000, output=2_000))
     mean_any_task = (price.cost(TokenCount(input=10_000, output=2_000))

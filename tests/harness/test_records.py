@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from graders.verdict import Check, Part, Reason, Status, TestOutcome, combine
 from harness.jobs import CacheSpec, TrialJob
-from harness.records import GenerationOutcome, Graded, TrialRecord
+from harness.records import RECORD_FORMAT, GenerationOutcome, Graded, TrialRecord
 from harness.trials import Trial
 
 TRIAL = Trial("orders", "queues", "reference", "inline", "skill", "abc123", 2, "th1")
@@ -56,11 +58,63 @@ def test_run_dir_reads_appends_without_reparsing_and_sees_another_writer(tmp_pat
     from harness.results import RunDir
 
     run = RunDir(tmp_path, "r1")
-    first = TrialRecord.build(JOB, None, Graded.harness_failed("test", "x"), 0).to_json()
+    first = TrialRecord.build(JOB, None, Graded.harness_failed("test", "x"), 0)
     assert run.append_record(first) and not run.append_record(first)  # once, even when a step re-runs
-    assert [r["trial_id"] for r in run.records()] == [TRIAL.trial_id]
-    other = {**first, "trial_id": "other", "key": "k2"}
+    assert run.records() == [first]
+    other = {**first.to_json(), "trial_id": "other", "key": "k2"}
     with run.trials_path.open("a") as out:  # another process appends: the file changed, so it is read again
         out.write(json.dumps(other) + "\n")
-    assert [r["trial_id"] for r in RunDir(tmp_path, "r1").records()] == [TRIAL.trial_id, "other"]
-    assert [r["trial_id"] for r in run.records()] == [TRIAL.trial_id, "other"]
+    assert [r.trial_id for r in RunDir(tmp_path, "r1").records()] == [TRIAL.trial_id, "other"]
+    assert [r.trial_id for r in run.records()] == [TRIAL.trial_id, "other"]
+
+
+def test_an_append_is_added_to_the_parsed_records_without_reading_the_file_again(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from harness.results import RunDir
+
+    run = RunDir(tmp_path, "r1")
+    first = TrialRecord.build(JOB, None, Graded.harness_failed("test", "x"), 0)
+    run.append_record(first)
+    assert run.records() == [first]  # parsed once
+    reads = []
+    real = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self) or real(self, *a, **k))
+    second = TrialRecord.build(TrialJob("r1", "run-r1", "r1:k2", Trial("other", "queues", "reference", "none", None,
+                                                                       None, 1, "th1"), CacheSpec("/c")),
+                               None, Graded.harness_failed("test", "y"), 0)
+    assert run.append_record(second) and [r.trial_id for r in run.records()] == [TRIAL.trial_id, second.trial_id]
+    assert run.trials_path not in reads
+
+
+def test_one_parser_reads_old_rows_and_names_what_is_wrong_with_a_bad_one():
+    old = {"trial_id": "a", "key": "k", "task_id": "t", "model": "m", "arm": "none", "status": "ok", "passed": True}
+    record = TrialRecord.from_json(old)  # a row written before rows had a format: its defaults fill in
+    assert record.passed and record.epoch == 1 and record.violations == () and record.skill_label is None
+    assert TrialRecord.from_json(record.to_json()) == record and record.to_json()["format"] == RECORD_FORMAT
+    for row, message in (({**old, "format": RECORD_FORMAT + 1}, "format 2 is not one this harness reads"),
+                         ({k: v for k, v in old.items() if k != "arm"}, "without 'arm'"),
+                         ({**old, "epoch": "two"}, "malformed trial record"), ([1, 2], "JSON list, not an object")):
+        with pytest.raises(ValueError, match=message):
+            TrialRecord.from_json(row)
+
+
+def test_one_reader_of_a_file_tree_for_solutions_and_the_workspace_that_travels(tmp_path):
+    from harness.models import read_tree
+    from harness.transport import pack, unpack
+
+    files = tmp_path / "files"
+    (files / "__pycache__").mkdir(parents=True)
+    (files / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"\x00\xff")
+    (files / "pkg").mkdir()
+    (files / "pkg" / "app.py").write_text("x = 1\n")
+    (files / "mutant.toml").write_text("description = 'declares a solution, is not part of it'\n")
+    (files / "blob.txt").write_bytes(b"caf\xe9\n")
+    with pytest.raises(UnicodeDecodeError):  # a solution folder (grade DIR) with a non-UTF-8 file is refused
+        read_tree(files)
+    workspace = read_tree(files, errors="replace")  # a generated workspace is never refused
+    assert workspace == {"blob.txt": "caf\ufffd\n", "pkg/app.py": "x = 1\n"}
+    unpack(tmp_path / "elsewhere" / "files", workspace)
+    assert read_tree(tmp_path / "elsewhere" / "files") == workspace
+    assert read_tree(tmp_path / "missing") == {}
+    assert pack(tmp_path / "elsewhere", ["files"]) == {f"files/{k}": v for k, v in workspace.items()}

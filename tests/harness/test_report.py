@@ -80,7 +80,7 @@ def test_infra_errors_are_listed_apart(tmp_path):
     root = synthesize(tmp_path, "with-infra", base_outcome, infra=0.1, seed=3)
     run = RunDir.open(str(root), tmp_path)
     records = run.records()
-    infra = sum(r["status"] == "infra_error" for r in records)
+    infra = sum(r.status == "infra_error" for r in records)
     assert infra > 0
     text = markdown(run.run_id, run.read_manifest(), records)
     assert f"## Infra errors ({infra}, not counted as model failures)" in text
@@ -111,8 +111,8 @@ def test_junit_counts_failures_and_infra_errors_apart(tmp_path):
     records = run.records()
     write_report(run.root, run.run_id, run.read_manifest(), records)
     suites = ET.parse(run.root / "junit.xml").getroot()
-    infra = sum(r["status"] == "infra_error" for r in records)
-    failed = sum(r["status"] != "infra_error" and not r["passed"] for r in records)
+    infra = sum(r.status == "infra_error" for r in records)
+    failed = sum(r.status != "infra_error" and not r.passed for r in records)
     assert suites.get("tests") == str(len(records))
     assert suites.get("errors") == str(infra) and suites.get("failures") == str(failed)
     assert {s.get("name") for s in suites} == {"fake-model.none", "fake-model.inline:skill"}

@@ -63,7 +63,7 @@ def report(tmp_path):
     run = RunDir.open(str(root), tmp_path)
     records = run.records()
     write_report(run.root, run.run_id, run.read_manifest(), records)
-    failed = sum(r["status"] != "infra_error" and not r["passed"] for r in records)
+    failed = sum(r.status != "infra_error" and not r.passed for r in records)
     return run.root / "report.html", failed
 
 

@@ -23,6 +23,12 @@ from harness.trials import Trial
 TRIAL = Trial("greet", "basics", "anthropic/claude-sonnet-4-6", "inline", "skill", "abc123", 2, "t0", "fp1")
 
 
+def stub(trial_id: str, key: str) -> TrialRecord:
+    """A recorded trial; only its id and key matter here."""
+    return TrialRecord.from_json({"trial_id": trial_id, "key": key, "task_id": "t", "model": "reference",
+                                  "arm": "none", "status": "ok"})
+
+
 def make_run(results, run_id: str, **manifest) -> RunDir:
     run = RunDir(results, run_id)
     run.write_manifest({"run_id": run_id, "models": ["reference"], "arms": ["none"], "trials": 3,
@@ -75,9 +81,9 @@ def test_the_lock_of_a_dead_process_is_taken_over(tmp_path):
 def test_runs_are_listed_with_their_state_and_progress(tmp_path):
     done = make_run(tmp_path, "done", finished_at="2026-12-01T01:00:00")
     for n in range(3):
-        done.append_record({"trial_id": f"t{n}", "key": f"k{n}"})
+        done.append_record(stub(f"t{n}", f"k{n}"))
     cut = make_run(tmp_path, "cut")
-    cut.append_record({"trial_id": "t0", "key": "k0"})
+    cut.append_record(stub("t0", "k0"))
     gone = make_run(tmp_path, "gone", abandoned_at="2026-12-01T02:00:00")
     live = make_run(tmp_path, "live")
     (tmp_path / "runs" / "stray").mkdir()  # no run.json: never got started
@@ -106,9 +112,9 @@ def test_abandon_refuses_a_running_or_complete_run_and_marks_an_interrupted_one(
     with pytest.raises(UserError, match="pass --system-db URL"):
         runs.abandon(make_run(tmp_path, "dist", system_db="postgresql://u:***@h/db"), None)
     cut = make_run(tmp_path, "cut")
-    cut.append_record({"trial_id": "t0", "key": "k0"})
+    cut.append_record(stub("t0", "k0"))
     assert runs.abandon(cut, None) == 0  # it never got as far as a system database
-    assert cut.read_manifest()["abandoned_at"] and cut.records() == [{"trial_id": "t0", "key": "k0"}]
+    assert cut.read_manifest()["abandoned_at"] and [(r.trial_id, r.key) for r in cut.records()] == [("t0", "k0")]
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -145,14 +151,17 @@ def test_a_distributed_run_is_also_held_in_the_shared_system_database(pg_server)
 
 
 def test_a_record_goes_to_the_run_its_job_names_and_a_worker_builds_per_run_settings(tmp_path):
-    from harness.orchestrator import RunState
+    from harness.orchestrator import StepContext
 
-    coordinator = RunState(RunDir(tmp_path, "b"), {}, {}, None)
+    own = RunDir(tmp_path, "b")
+    coordinator = StepContext({}, {}, None, tmp_path, tmp_path / "worker", runs={"b": own})
     foreign = TrialJob("a", "run-a", "a:k", TRIAL, CacheSpec("/c"))
     assert coordinator.record_into(foreign).root == tmp_path / "runs" / "a"
-    assert coordinator.record_into(TrialJob("b", "run-b", "b:k", TRIAL, CacheSpec("/c"))) is coordinator.run_dir
+    assert coordinator.record_into(foreign) is coordinator.record_into(foreign)  # one RunDir (lock, cache) a run
+    assert coordinator.record_into(TrialJob("b", "run-b", "b:k", TRIAL, CacheSpec("/c"))) is own
     built = []
-    worker = RunState(None, {}, {}, None, build_model=lambda job: built.append(job) or len(built))
+    worker = StepContext({}, {}, None, None, tmp_path / "w1", build_model=lambda job: built.append(job) or len(built))
+    assert worker.record_into(foreign).root == tmp_path / "w1" / "runs" / "a"  # a worker coordinates no run
     one = TrialJob("a", "run-a", "a:k", TRIAL, CacheSpec("/c"), ModelSpec("agent", {"base_url": "http://h1"}))
     assert worker.model(one) == worker.model(one) == 1
     assert worker.model(TrialJob("b", "run-b", "b:k", TRIAL, CacheSpec("/c"),

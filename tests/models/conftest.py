@@ -58,7 +58,8 @@ def request_for(task, skill) -> Callable[..., GenerationRequest]:
     def build(arm: Arm = Arm.NONE, epoch: int = 1) -> GenerationRequest:
         files = read_tree(task.app_dir)
         used = skill if arm is not Arm.NONE else None
-        return GenerationRequest(task, arm, used, system_prompt(arm, used), user_prompt(task, files), files, epoch)
+        return GenerationRequest(task.ref(), arm, used, system_prompt(arm, used), user_prompt(task, files), files,
+                                 epoch)
 
     return build
 

@@ -6,7 +6,8 @@ import pytest
 
 from harness.errors import UserError
 from harness.models import make_model
-from harness.results import RunDir
+from harness.records import TrialRecord
+from harness.results import RunDir, replay_runs
 from harness.skills import Arm
 
 
@@ -18,7 +19,7 @@ def earlier_run(results, task, records):
         folder.mkdir(parents=True)
         (folder / "greet.py").write_text(f"# from {record['trial_id']}\n")
         (run.trial_dir(record["trial_id"]) / "transcript.json").write_text(json.dumps([{"role": "assistant"}]))
-        run.append_record(record)
+        run.append_record(TrialRecord.from_json(record))
     return run
 
 
@@ -32,33 +33,33 @@ def rec(trial_id, model="anthropic/m", arm="none", skill=None, epoch=1, status="
 
 def test_replay_returns_the_matching_generation_with_its_cost_and_spends_nothing(tmp_path, task, skill, request_for):
     earlier_run(tmp_path, task, [rec("a"), rec("b", arm="tool", skill=skill.hash), rec("c", epoch=2)])
-    model = make_model(f"replay:{tmp_path}/runs/old", results_dir=tmp_path / "elsewhere")
+    model = make_model(f"replay:{tmp_path}/runs/old", open_run=replay_runs(tmp_path / "elsewhere"))
     tool = model.generate(request_for(Arm.TOOL))
     assert tool.files == {"greet.py": "# from b\n"} and tool.skill_files_read == ("SKILL.md",)
     assert tool.usage.cost_usd == 0.5 and tool.usage.spent_usd == 0 and tool.usage.calls == 0
     assert tool.usage.cached_calls == 3 and tool.transcript[0]["event"] == "replay"
     assert model.generate(request_for(Arm.NONE, epoch=2)).files == {"greet.py": "# from c\n"}
-    by_id = make_model("replay:old", results_dir=tmp_path)  # a run id works too
+    by_id = make_model("replay:old", open_run=replay_runs(tmp_path))  # a run id works too
     assert by_id.generate(request_for()).files == {"greet.py": "# from a\n"}
 
 
 def test_a_trial_the_earlier_run_does_not_have_is_an_infra_error_that_says_why(tmp_path, task, request_for):
     earlier_run(tmp_path, task, [rec("a")])
-    generation = make_model("replay:old", results_dir=tmp_path).generate(request_for(Arm.INLINE))
+    generation = make_model("replay:old", open_run=replay_runs(tmp_path)).generate(request_for(Arm.INLINE))
     assert generation.error_kind == "infra_error" and "pass the same --skill" in generation.error
 
 
 def test_an_earlier_model_error_is_replayed_as_a_model_error(tmp_path, task, request_for):
     earlier_run(tmp_path, task, [rec("a", status="model_error", reason="model_output_invalid")])
-    generation = make_model("replay:old", results_dir=tmp_path).generate(request_for())
+    generation = make_model("replay:old", open_run=replay_runs(tmp_path)).generate(request_for())
     assert generation.error_kind == "model_error" and generation.error == "bad answer"
 
 
 def test_several_models_in_the_earlier_run_need_a_choice(tmp_path, task, request_for):
     earlier_run(tmp_path, task, [rec("a"), rec("b", model="openai/x")])
     with pytest.raises(UserError, match="several models"):
-        make_model("replay:old", results_dir=tmp_path)
+        make_model("replay:old", open_run=replay_runs(tmp_path))
     with pytest.raises(UserError, match="no model 'nope'"):
-        make_model("replay:old#nope", results_dir=tmp_path)
-    assert make_model("replay:old#openai/x", results_dir=tmp_path).generate(request_for()).files == {
+        make_model("replay:old#nope", open_run=replay_runs(tmp_path))
+    assert make_model("replay:old#openai/x", open_run=replay_runs(tmp_path)).generate(request_for()).files == {
         "greet.py": "# from b\n"}

@@ -12,6 +12,7 @@ from harness.models.cache import ResponseCache, cache_key
 from harness.models.chat import ApiError, Endpoint, TokenCount
 from harness.models.pricing import Price, load_prices
 from harness.models.retry import RetriesExhausted, RetryPolicy, call_with_retries, parse_retry_after
+from harness.records import TrialRecord
 from harness.trials import Trial
 
 
@@ -102,8 +103,10 @@ def trial(n: int, model: str = "m", arm: str = "none") -> Trial:
     return Trial(f"t{n}", "c", model, arm, None, None, 1, "h")
 
 
-def record(cost: float, spent: float | None = None) -> dict:
-    return {"usage": {"cost_usd": cost, "spent_usd": cost if spent is None else spent}}
+def record(cost: float, spent: float | None = None) -> TrialRecord:
+    return TrialRecord.from_json({"trial_id": "t", "key": "t", "task_id": "t", "model": "m", "arm": "none",
+                                  "status": "ok", "usage": {"cost_usd": cost, "spent_usd": cost if spent is None
+                                                            else spent}})
 
 
 def test_the_budget_admits_while_spent_plus_committed_plus_the_next_estimate_fit():

@@ -6,6 +6,7 @@ from harness.config import build_config
 from harness.errors import UserError
 from harness.models import ignores_prompt, make_model
 from harness.models.settings import parse_model_id, parse_param, resolve_settings
+from harness.results import replay_runs
 from harness.trials import Trial
 
 
@@ -104,7 +105,7 @@ def test_a_real_models_parameters_are_part_of_the_trial_key():
 
 def test_replay_of_a_missing_run_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="not a run"):
-        make_model("replay:nope", results_dir=tmp_path)
+        make_model("replay:nope", open_run=replay_runs(tmp_path))
 
 
 def test_every_run_flag_reaches_the_config_by_its_dest_and_the_manifest_by_its_field(monkeypatch):
