@@ -27,6 +27,24 @@ def main() -> int:
             if report.failed:
                 emit("collect_error", nodeid=report.nodeid)
 
+        def pytest_collection_modifyitems(self, session, config, items):
+            """Each test with a deadline derived from the reference's time (deadlines.json, written by the
+            harness) gets that pytest-timeout, when it is shorter than the one it would have."""
+            try:
+                with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "deadlines.json")) as f:
+                    deadlines = json.load(f)
+            except (OSError, ValueError):
+                return
+            stated = float(config.getini("timeout") or 0)
+            for item in items:
+                found = deadlines.get(short_name(item.nodeid)) if isinstance(deadlines, dict) else None
+                if not isinstance(found, list) or not found:
+                    continue
+                marker = item.get_closest_marker("timeout")
+                own = float(marker.args[0]) if marker is not None and marker.args else stated
+                if own <= 0 or float(found[0]) < own:
+                    item.add_marker(pytest.mark.timeout(float(found[0])))
+
         def pytest_collection_finish(self, session):
             emit("collected", count=len(session.items))
 
@@ -38,6 +56,14 @@ def main() -> int:
             emit("finish", exitstatus=int(exitstatus))
 
     return int(pytest.main(sys.argv[2:], plugins=[Reporter()]))
+
+
+def short_name(nodeid: str) -> str:
+    """``file::test`` or ``Class::test``: how the harness names a test (as in its JUnit report)."""
+    parts = nodeid.split("::")
+    if len(parts) > 2:
+        return "::".join(parts[-2:])
+    return os.path.splitext(os.path.basename(parts[0]))[0] + "::" + parts[-1]
 
 
 if __name__ == "__main__":
