@@ -11,6 +11,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -66,8 +67,11 @@ def grade(files: Path, spec: GradingSpec, env: GradingEnvironment, log_dir: Path
 
 def _in_slot(name: str, files: Path, spec: GradingSpec, env: GradingEnvironment, log_dir: Path,
              label: str) -> Check:
+    """One check from claiming its uid to dropping its database: its ``duration_s`` is all of that."""
+    started = time.perf_counter()
     with env.sandbox.slot() as uid:
-        return _isolated(name, files, spec, env, log_dir, uid, label)
+        check = _isolated(name, files, spec, env, log_dir, uid, label)
+    return replace(check, duration_s=time.perf_counter() - started)
 
 
 def _isolated(name: str, files: Path, spec: GradingSpec, env: GradingEnvironment, log_dir: Path,

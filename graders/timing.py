@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from collections.abc import Mapping
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 TIMING_FILE = "timing.toml"
@@ -66,3 +67,21 @@ def write_reference_times(task_dir: Path, times: Mapping[str, float]) -> Path:
     lines += [f"{json.dumps(name)} = {seconds:.2f}" for name, seconds in sorted(times.items())]
     file.write_text("\n".join(lines) + "\n")
     return file
+
+
+def junit_times(data: bytes) -> dict[str, float]:
+    """Seconds per test (setup, call and teardown) in a pytest JUnit report, named as the grader names tests."""
+    times = {}
+    for case in ET.fromstring(data).iter("testcase"):
+        cls, name = case.get("classname", ""), case.get("name", "")
+        times[f"{cls.rsplit('.', 1)[-1]}::{name}" if cls else name] = float(case.get("time", 0) or 0)
+    return times
+
+
+def slowest(runs: Iterable[Mapping[str, float]], before: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Per test, the slowest of ``runs`` and of what was recorded ``before`` (deadlines only ever loosen)."""
+    merged = dict(before or {})
+    for run in runs:
+        for name, seconds in run.items():
+            merged[name] = max(seconds, merged.get(name, 0.0))
+    return merged
