@@ -24,7 +24,7 @@ from typing import Any
 
 from graders.context import GradingContext
 from graders.inside import Tampered, read_inside
-from graders.timing import load_factor, test_deadline, wait_deadline
+from graders.timing import load_factor, per_test_deadline, wait_deadline
 from graders.verdict import Check, Reason, TestOutcome
 
 HIDDEN_DIR = ".hidden_tests"
@@ -60,7 +60,7 @@ def install_hidden_tests(workspace: Path, tests_dir: Path, per_test_timeout_s: i
     shutil.copy2(EVENTS, target / RUNNER)
     (target / "pytest.ini").write_text(PYTEST_INI.format(per_test=per_test_timeout_s))
     load = load_factor()
-    deadlines = {name: [round(test_deadline(seconds, per_test_timeout_s, load), 1),
+    deadlines = {name: [round(per_test_deadline(seconds, per_test_timeout_s, load), 1),
                         round(wait_deadline(seconds, per_test_timeout_s, load), 1)]
                  for name, seconds in (reference_times or {}).items()}
     (target / DEADLINES).write_text(json.dumps(deadlines))

@@ -36,7 +36,7 @@ def load_factor() -> float:
     return min(MAX_LOAD_FACTOR, max(1.0, load))
 
 
-def test_deadline(reference_s: float, stated_s: float, load: float = 1.0) -> float:
+def per_test_deadline(reference_s: float, stated_s: float, load: float = 1.0) -> float:
     """The pytest-timeout of one hidden test the reference ran in ``reference_s``."""
     return min(stated_s, max(TEST_FLOOR_S, TEST_MULTIPLIER * reference_s) * load)
 
