@@ -75,7 +75,7 @@ def _first_run(ctx: GradingContext, spec: CrashSpec) -> tuple[bool, str]:
             return False, "the first run finished without reaching the crash drill"
         if result.exit_code not in KILLED:
             return False, (f"the first run exited {result.exit_code} instead of being killed by the drill's "
-                           "SIGKILL (it failed before the crash point)")
+                           f"SIGKILL (it failed before the crash point{_last_line(log)})")
         return True, "the first run was killed by the drill (SIGKILL)"
     deadline = time.monotonic() + spec.timeout_s
     quiet = Quiet(ctx, spec, log, ctx.uid)
@@ -207,6 +207,17 @@ def _workflow_digest(ctx: GradingContext) -> tuple | None:
     except psycopg.Error:
         return None
     return tuple(row) if row else None
+
+
+def _last_line(log: Path) -> str:
+    """``: <the run's last line of output>`` (say, the import error that stopped it), or nothing."""
+    try:
+        with open(log, "rb") as f:
+            f.seek(max(0, f.seek(0, 2) - 4096))
+            lines = [ln.strip() for ln in f.read().decode(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return f": {lines[-1][:200]}" if lines else ""
 
 
 def _partial_progress(ctx: GradingContext, spec: CrashSpec) -> Part:
