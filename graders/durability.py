@@ -22,12 +22,12 @@ from graders.context import GradingContext
 from graders.inside import read_text_inside
 from graders.sandbox import _live_pids
 from graders.spec import CrashSpec, KillWhen
-from graders.timing import MAX_LOAD_FACTOR
 from graders.verdict import Check, Part, Reason
 
 PINNED_ENV = {"DBOS__APPVERSION": "dbos-skill-eval-crash-test", "DBOS__VMID": "crash-test-executor"}
 KILLED = frozenset({-signal.SIGKILL, 128 + signal.SIGKILL})  # a SIGKILL seen directly, or through a wrapper
 QUIET_S = 6.0  # idle, nothing pending and nothing changed this long: the run has settled
+UNWATCHED_STRETCH = 3.0  # the quiet window without a uid to watch for busyness (no sandbox)
 BUSY_FRACTION = 0.3  # a run whose threads ran or waited for a CPU this much of a poll's time is busy
 POLL_S = 0.1
 
@@ -107,14 +107,14 @@ class Quiet:
     (workflow rows, the side-effect files the task judges, its output), all for ``QUIET_S`` seconds. A durable
     program mid-work always has a workflow PENDING or ENQUEUED (DBOS records it before its first step), and a
     program starting up (imports, launch) is busy, however loaded the machine: only a program with nothing
-    left to do, or nothing durable, settles. Without a sandbox uid to watch, the window is stretched by the
-    machine's load instead."""
+    left to do, or nothing durable, settles. Without a sandbox uid to watch for busyness, the window is
+    ``UNWATCHED_STRETCH`` times longer."""
 
     def __init__(self, ctx: GradingContext, spec: CrashSpec, log: Path, uid: int | None = None,
                  quiet_s: float = QUIET_S) -> None:
         self.ctx, self.log, self.uid = ctx, log, uid
         self.files = _judged_files(spec)
-        self.quiet_s = quiet_s if uid is not None else quiet_s * MAX_LOAD_FACTOR
+        self.quiet_s = quiet_s if uid is not None else quiet_s * UNWATCHED_STRETCH
         self._last: tuple | None = None
         self._since = self._polled = time.monotonic()
         self._demand = _demand_s(uid) if uid is not None else 0.0

@@ -24,7 +24,7 @@ from typing import Any
 
 from graders.context import GradingContext
 from graders.inside import Tampered, read_inside
-from graders.timing import load_factor, per_test_deadline, wait_deadline
+from graders.timing import base_deadlines
 from graders.verdict import Check, Reason, TestOutcome
 
 HIDDEN_DIR = ".hidden_tests"
@@ -44,7 +44,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NO_TESTS = 0, 1, 2, 5
 JUNIT_LIMIT = 16 * 1024 * 1024
 
 
-DEADLINES = "deadlines.json"  # per test: [pytest-timeout, longest helper wait], derived from reference times
+DEADLINES = "deadlines.json"  # per test: [pytest-timeout, longest helper wait] before scaling (graders.timing)
 
 
 def install_hidden_tests(workspace: Path, tests_dir: Path, per_test_timeout_s: int,
@@ -59,10 +59,8 @@ def install_hidden_tests(workspace: Path, tests_dir: Path, per_test_timeout_s: i
     shutil.copy2(EVALKIT, target / EVALKIT.name)
     shutil.copy2(EVENTS, target / RUNNER)
     (target / "pytest.ini").write_text(PYTEST_INI.format(per_test=per_test_timeout_s))
-    load = load_factor()
-    deadlines = {name: [round(per_test_deadline(seconds, per_test_timeout_s, load), 1),
-                        round(wait_deadline(seconds, per_test_timeout_s, load), 1)]
-                 for name, seconds in (reference_times or {}).items()}
+    deadlines = {name: [round(d, 2) for d in base_deadlines(seconds)] for name, seconds in
+                 (reference_times or {}).items()}
     (target / DEADLINES).write_text(json.dumps(deadlines))
     return target
 

@@ -3,9 +3,13 @@
 ``validate`` records, per task, the seconds each hidden test took in the slowest passing run of the reference
 and the alternatives (``tasks/<id>/timing.toml``). Hidden tests then wait with deadlines derived from those
 times instead of the fixed long timeouts a task states: a failing solution stops waiting soon after a correct
-one would have finished. Every derived deadline has a generous floor and multiplier and is stretched by the
-machine's load when it is used, and never exceeds what the task itself states, so a correct solution on a
-loaded machine is not cut short. A test without a recorded time keeps the task's own timeouts.
+one would have finished. Every derived deadline has a generous floor and multiplier, is stretched by how much
+slower than on an idle machine the test process itself runs (its threads' time waiting for a CPU against
+their time on one, from ``/proc/self/task/*/schedstat``: measured where it matters, not guessed from the load
+average), and never exceeds what the task or the test states, so a correct solution on a loaded machine is
+not cut short. A test without a recorded time keeps the task's own timeouts. The grader writes the unscaled
+deadlines to ``.hidden_tests/deadlines.json``; the runner (``graders/pytest_events.py``) and ``dbos_evalkit``
+scale them inside the sandbox (the same few lines in each: they run there with the standard library only).
 """
 
 from __future__ import annotations
@@ -20,31 +24,31 @@ from pathlib import Path
 TIMING_FILE = "timing.toml"
 TEST_FLOOR_S, TEST_MULTIPLIER = 30.0, 5.0  # a whole hidden test (pytest-timeout)
 WAIT_FLOOR_S, WAIT_MULTIPLIER = 10.0, 3.0  # one wait of the evalkit helpers inside a test
-MAX_LOAD_FACTOR = 3.0
 HEADER = """# Written by `python run_eval.py validate`: seconds each hidden test took in the slowest passing run of
-# the reference and the alternatives. Hidden tests wait at most max({test_floor:.0f} s, {test_mult:.0f}x) per test and
-# max({wait_floor:.0f} s, {wait_mult:.0f}x) per wait (times the machine's load), never longer than task.toml says.
+# the reference and the alternatives. Hidden tests wait at most max({test_floor:.0f} s, {test_mult:.0f}x) per test
+# and max({wait_floor:.0f} s, {wait_mult:.0f}x) per wait (times the test process's slowdown), never longer than
+# the task says.
 """
 
 
-def load_factor() -> float:
-    """How much slower than an idle machine this one may run now (1 to ``MAX_LOAD_FACTOR``)."""
+def base_deadlines(reference_s: float) -> tuple[float, float]:
+    """(whole test, one helper wait) for a test a correct solution ran in ``reference_s``, before any
+    stretching for load."""
+    return max(TEST_FLOOR_S, TEST_MULTIPLIER * reference_s), max(WAIT_FLOOR_S, WAIT_MULTIPLIER * reference_s)
+
+
+def slowdown() -> float:
+    """How much slower than on an idle machine this process runs: (on a CPU + waiting for one) / on a CPU,
+    over all its threads' lives (1 when unknown)."""
+    ran = waited = 0
     try:
-        load = os.getloadavg()[0] / (os.cpu_count() or 1)
-    except OSError:
-        return MAX_LOAD_FACTOR
-    return min(MAX_LOAD_FACTOR, max(1.0, load))
-
-
-def per_test_deadline(reference_s: float, stated_s: float, load: float = 1.0) -> float:
-    """The pytest-timeout of one hidden test the reference ran in ``reference_s``."""
-    return min(stated_s, max(TEST_FLOOR_S, TEST_MULTIPLIER * reference_s) * load)
-
-
-def wait_deadline(reference_s: float, stated_s: float, load: float = 1.0) -> float:
-    """The longest one helper wait (``wait_until``, ``run_program``) may take in a test the reference ran in
-    ``reference_s``, when the test asked for ``stated_s``."""
-    return min(stated_s, max(WAIT_FLOOR_S, WAIT_MULTIPLIER * reference_s) * load)
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/schedstat") as f:
+                fields = f.read().split()
+            ran, waited = ran + int(fields[0]), waited + int(fields[1])
+    except (OSError, ValueError, IndexError):
+        return 1.0
+    return (ran + waited) / ran if ran > 0 else 1.0
 
 
 def read_reference_times(task_dir: Path) -> dict[str, float]:

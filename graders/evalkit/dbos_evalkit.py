@@ -26,7 +26,8 @@ DEADLINES = Path(__file__).resolve().parent / "deadlines.json"  # written by the
 def helper_deadline(timeout: float) -> float:
     """``timeout``, or less: the longest one wait may take in the running test, derived by the grader from how
     long a correct solution needed for this test (a generous multiple, stretched by the machine's load). A
-    failing solution then stops waiting soon after a correct one would have finished."""
+    failing solution then stops waiting soon after a correct one would have finished. The grader writes the
+    unscaled deadline; it is stretched here by this process's own slowdown."""
     nodeid = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
     if not nodeid:
         return timeout
@@ -34,9 +35,23 @@ def helper_deadline(timeout: float) -> float:
     name = "::".join(parts[-2:]) if len(parts) > 2 else f"{Path(parts[0]).stem}::{parts[-1]}"
     try:
         found = json.loads(DEADLINES.read_text()).get(name)
-        return min(timeout, float(found[1])) if found else timeout
+        return min(timeout, float(found[1]) * slowdown()) if found else timeout
     except (OSError, ValueError, TypeError, AttributeError, IndexError):
         return timeout
+
+
+def slowdown() -> float:
+    """How much slower than on an idle machine this process runs: (on a CPU + waiting for one) / on a CPU,
+    over its threads (as ``graders.timing.slowdown``; 1 when unknown)."""
+    ran = waited = 0
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/schedstat") as f:
+                fields = f.read().split()
+            ran, waited = ran + int(fields[0]), waited + int(fields[1])
+    except (OSError, ValueError, IndexError):
+        return 1.0
+    return (ran + waited) / ran if ran > 0 else 1.0
 
 
 def database_url() -> str:
