@@ -20,7 +20,7 @@ import psycopg
 
 from graders.context import GradingContext
 from graders.inside import read_text_inside
-from graders.sandbox import _live_pids
+from graders.sandbox import Running, _live_pids
 from graders.spec import CrashSpec, KillWhen
 from graders.verdict import Check, Part, Reason
 
@@ -170,7 +170,7 @@ def _demand_s(uid: int) -> float:
     return total / 1e9
 
 
-def _until_exit_or_settled(ctx: GradingContext, spec: CrashSpec, running, log: Path) -> str:
+def _until_exit_or_settled(ctx: GradingContext, spec: CrashSpec, running: Running, log: Path) -> str:
     """Wait until the run exits, its wall clock runs out, or it settles (then it is killed and the reason
     returned, else "")."""
     quiet = Quiet(ctx, spec, log, ctx.uid)
