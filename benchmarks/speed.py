@@ -27,7 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from graders.context import GradingEnvironment  # noqa: E402
 from graders.postgres import start_cluster  # noqa: E402
+from graders.runtime import default_cache_dir  # noqa: E402
 
 
 def cluster_startup(repeats: int = 3) -> dict[str, float]:
@@ -41,6 +43,30 @@ def cluster_startup(repeats: int = 3) -> dict[str, float]:
             times[kind].append(server.startup_s)
             server.stop()
     return {kind: round(statistics.median(values), 3) for kind, values in times.items()}
+
+
+def check_floor(repeats: int = 5) -> dict[str, float]:
+    """Median seconds of what every check pays before its tests run, piece by piece: a database clone and drop,
+    a sandbox start (``python -c pass``), ``import dbos`` and pytest's start-up inside the sandbox."""
+    pieces: dict[str, list[float]] = {"database clone + drop": [], "sandbox start (python -c pass)": [],
+                                      "import dbos in the sandbox": [], "pytest --version in the sandbox": []}
+    programs = {"sandbox start (python -c pass)": ["-c", "pass"], "import dbos in the sandbox": ["-c", "import dbos"],
+                "pytest --version in the sandbox": ["-m", "pytest", "--version"]}
+    with GradingEnvironment.open(cache_dir=default_cache_dir()) as env, env.sandbox.slot() as uid, \
+            env.sandbox.scratch(env.limits) as scratch:
+        workspace = scratch / "workspace"
+        workspace.mkdir()
+        env.sandbox.prepare_workspace(workspace, uid)
+        for i in range(repeats):
+            started = time.perf_counter()
+            env.databases.drop(env.databases.create(f"floor{i}"))
+            pieces["database clone + drop"].append(time.perf_counter() - started)
+            for name, argv in programs.items():
+                started = time.perf_counter()
+                env.sandbox.run([str(env.runtime.python), *argv], workspace, {"PATH": "/usr/bin:/bin"}, env.limits,
+                                scratch / "log", uid)
+                pieces[name].append(time.perf_counter() - started)
+    return {name: round(statistics.median(values), 3) for name, values in pieces.items()}
 
 
 def run(model: str, tasks: str | None, slots: int, run_id: str) -> float:
@@ -129,6 +155,9 @@ def main() -> int:
     print("unchanged app / reference grading time per task (target <= 1.5x):")
     for task, v in sorted(out["per_task"].items(), key=lambda kv: -kv[1]["ratio"]):
         print(f"  {task:40s} {v['unchanged_s']:6.1f} s / {v['reference_s']:5.1f} s = {v['ratio']:.2f}x")
+    out["check_floor_s"] = check_floor()
+    print("what every check pays before its tests (medians): " +
+          ", ".join(f"{name} {seconds} s" for name, seconds in out["check_floor_s"].items()))
     target = ROOT / "results" / "speed" / "speed.json"
     target.write_text(json.dumps(out, indent=1))
     print(f"written to {target.relative_to(ROOT)}")
