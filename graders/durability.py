@@ -11,6 +11,7 @@ once it completes, so ``operation_outputs`` alone cannot prove it), the workflow
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from pathlib import Path
@@ -19,11 +20,16 @@ import psycopg
 
 from graders.context import GradingContext
 from graders.inside import read_text_inside
+from graders.sandbox import Running, _live_pids
 from graders.spec import CrashSpec, KillWhen
 from graders.verdict import Check, Part, Reason
 
 PINNED_ENV = {"DBOS__APPVERSION": "dbos-skill-eval-crash-test", "DBOS__VMID": "crash-test-executor"}
 KILLED = frozenset({-signal.SIGKILL, 128 + signal.SIGKILL})  # a SIGKILL seen directly, or through a wrapper
+QUIET_S = 6.0  # idle, nothing pending and nothing changed this long: the run has settled
+UNWATCHED_STRETCH = 3.0  # the quiet window without a uid to watch for busyness (no sandbox)
+BUSY_FRACTION = 0.3  # a run whose threads ran or waited for a CPU this much of a poll's time is busy
+POLL_S = 0.1
 
 
 def run_durability(ctx: GradingContext) -> Check:
@@ -40,8 +46,12 @@ def run_durability(ctx: GradingContext) -> Check:
                      duration_s=time.perf_counter() - started, parts=first, log="durability_run1.log")
     log = ctx.log_dir / "durability_restart.log"
     argv = [str(ctx.runtime.python), *(spec.restart or spec.run)]
-    restart = ctx.run(argv, log, spec.timeout_s, {**PINNED_ENV, **spec.restart_env})
-    parts = [Part("crashed", True, detail), progress, _recovered(spec, restart.exit_code, restart.timed_out, log)]
+    running = ctx.start(argv, log, spec.timeout_s, {**PINNED_ENV, **spec.restart_env})
+    settled = _until_exit_or_settled(ctx, spec, running, log)
+    restart = running.wait()
+    recovered = (Part("recovered", False, f"the restart {settled}") if settled
+                 else _recovered(spec, restart.exit_code, restart.timed_out, log))
+    parts = [Part("crashed", True, detail), progress, recovered]
     parts += _side_effects(ctx.workspace, spec)
     parts += _workflow_rows(ctx, spec)
     failed = [p for p in parts if not p.passed]
@@ -55,16 +65,20 @@ def _first_run(ctx: GradingContext, spec: CrashSpec) -> tuple[bool, str]:
     log = ctx.log_dir / "durability_run1.log"
     running = ctx.start([str(ctx.runtime.python), *spec.run], log, spec.timeout_s, {**PINNED_ENV, **spec.env})
     if spec.kill_when is None:
+        settled = _until_exit_or_settled(ctx, spec, running, log)
         result = running.wait()
+        if settled:
+            return False, f"the first run {settled}, without reaching the crash drill"
         if result.timed_out:
             return False, f"the first run neither crashed nor finished within {spec.timeout_s:.0f}s"
         if result.exit_code == 0:
             return False, "the first run finished without reaching the crash drill"
         if result.exit_code not in KILLED:
             return False, (f"the first run exited {result.exit_code} instead of being killed by the drill's "
-                           "SIGKILL (it failed before the crash point)")
+                           f"SIGKILL (it failed before the crash point{_last_line(log)})")
         return True, "the first run was killed by the drill (SIGKILL)"
     deadline = time.monotonic() + spec.timeout_s
+    quiet = Quiet(ctx, spec, log, ctx.uid)
     while time.monotonic() < deadline:
         if _reached(ctx.workspace, spec.kill_when):
             time.sleep(spec.kill_when.grace_s)
@@ -77,17 +91,139 @@ def _first_run(ctx: GradingContext, spec: CrashSpec) -> tuple[bool, str]:
         if running.poll() is not None:
             running.wait()
             return False, f"the first run exited before {spec.kill_when.file} showed the expected progress"
+        if quiet.settled():
+            running.kill()
+            running.wait()
+            return False, f"the first run {quiet.why()}, and {spec.kill_when.file} never showed the expected progress"
         time.sleep(0.02)
     running.kill()
     running.wait()
     return False, f"{spec.kill_when.file} never showed the expected progress within {spec.timeout_s:.0f}s"
 
 
+class Quiet:
+    """Evidence that a running program can make no more progress: it is idle (its threads neither ran nor
+    waited for a CPU), no workflow is PENDING or ENQUEUED in its database, and nothing observable changed
+    (workflow rows, the side-effect files the task judges, its output), all for ``QUIET_S`` seconds. A durable
+    program mid-work always has a workflow PENDING or ENQUEUED (DBOS records it before its first step), and a
+    program starting up (imports, launch) is busy, however loaded the machine: only a program with nothing
+    left to do, or nothing durable, settles. Without a sandbox uid to watch for busyness, the window is
+    ``UNWATCHED_STRETCH`` times longer."""
+
+    def __init__(self, ctx: GradingContext, spec: CrashSpec, log: Path, uid: int | None = None,
+                 quiet_s: float = QUIET_S) -> None:
+        self.ctx, self.log, self.uid = ctx, log, uid
+        self.files = _judged_files(spec)
+        self.quiet_s = quiet_s if uid is not None else quiet_s * UNWATCHED_STRETCH
+        self._last: tuple | None = None
+        self._since = self._polled = time.monotonic()
+        self._demand = _demand_s(uid) if uid is not None else 0.0
+        self._next_poll = 0.0
+
+    def settled(self) -> bool:
+        now = time.monotonic()
+        if now < self._next_poll:
+            return False
+        self._next_poll = now + 0.5  # a database round trip each half second at most
+        seen = self._fingerprint()
+        if self.uid is not None:
+            demand = _demand_s(self.uid)
+            busy = demand - self._demand > BUSY_FRACTION * (now - self._polled)
+            self._demand = demand
+        else:
+            busy = False
+        self._polled = now
+        if busy or seen is None or seen != self._last:  # working, changed, or unknown: the window starts again
+            self._last, self._since = seen, now
+            return False
+        return now - self._since >= self.quiet_s
+
+    def why(self) -> str:
+        return (f"sat idle for {self.quiet_s:.0f}s with no workflow PENDING or ENQUEUED and nothing changing "
+                "(it could make no more progress)")
+
+    def _fingerprint(self) -> tuple | None:
+        """What would change while the program works; None while a workflow is PENDING/ENQUEUED or the
+        database cannot be read (never settled on doubt)."""
+        rows = _workflow_digest(self.ctx)
+        if rows is None or rows[1]:
+            return None
+        sizes = tuple(_size(self.ctx.workspace / name) for name in self.files)
+        return rows, sizes, _size(self.log)
+
+
+def _demand_s(uid: int) -> float:
+    """Seconds the threads of ``uid``'s live processes have run plus waited to run (``schedstat``)."""
+    total = 0
+    for pid in _live_pids(uid):
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    ran, waited, _ = f.read().split()
+                total += int(ran) + int(waited)
+            except (OSError, ValueError):
+                continue
+    return total / 1e9
+
+
+def _until_exit_or_settled(ctx: GradingContext, spec: CrashSpec, running: Running, log: Path) -> str:
+    """Wait until the run exits, its wall clock runs out, or it settles (then it is killed and the reason
+    returned, else "")."""
+    quiet = Quiet(ctx, spec, log, ctx.uid)
+    while running.poll() is None and time.perf_counter() - running.started < running.limits.wall_s:
+        if quiet.settled():
+            running.kill()
+            return quiet.why()
+        time.sleep(POLL_S)
+    return ""
+
+
+def _judged_files(spec: CrashSpec) -> list[str]:
+    return list(dict.fromkeys([*spec.expect.line_counts, *(f for f, _ in spec.expect.unique)]
+                              + ([spec.kill_when.file] if spec.kill_when else [])))
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return -1
+
+
+def _workflow_digest(ctx: GradingContext) -> tuple | None:
+    """(rows, PENDING or ENQUEUED, last update) of ``dbos.workflow_status``, as the graded code's own role; no
+    rows when DBOS has no table there; None when the database cannot be read."""
+    try:
+        with psycopg.connect(ctx.database.url, autocommit=True, connect_timeout=10) as conn:
+            conn.execute("SET statement_timeout = '10s'")
+            row = conn.execute("SELECT count(*), count(*) FILTER (WHERE status IN ('PENDING', 'ENQUEUED')), "
+                               "max(updated_at) FROM dbos.workflow_status").fetchone()
+    except psycopg.errors.UndefinedTable:
+        return (0, 0, None)
+    except psycopg.Error:
+        return None
+    return tuple(row) if row else None
+
+
+def _last_line(log: Path) -> str:
+    """``: <the run's last line of output>`` (say, the import error that stopped it), or nothing."""
+    try:
+        with open(log, "rb") as f:
+            f.seek(max(0, f.seek(0, 2) - 4096))
+            lines = [ln.strip() for ln in f.read().decode(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return f": {lines[-1][:200]}" if lines else ""
+
+
 def _partial_progress(ctx: GradingContext, spec: CrashSpec) -> Part:
     """Evidence that the killed run was mid-work: records in the side-effect files the task judges (or the
     file the kill waited for), or workflows it left PENDING/ENQUEUED for the restart to recover."""
-    files = dict.fromkeys([*spec.expect.line_counts, *(f for f, _ in spec.expect.unique)]
-                          + ([spec.kill_when.file] if spec.kill_when else []))
+    files = _judged_files(spec)
     recorded = {name: n for name in files if (n := len(_records(ctx.workspace, name)))}
     unfinished = _unfinished_workflows(ctx)
     evidence = [f"{name} {n} record(s)" for name, n in recorded.items()]

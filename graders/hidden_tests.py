@@ -17,12 +17,14 @@ import shutil
 import signal
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from graders.context import GradingContext
 from graders.inside import Tampered, read_inside
+from graders.timing import base_deadlines
 from graders.verdict import Check, Reason, TestOutcome
 
 HIDDEN_DIR = ".hidden_tests"
@@ -42,8 +44,13 @@ EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NO_TESTS = 0, 1, 2, 5
 JUNIT_LIMIT = 16 * 1024 * 1024
 
 
-def install_hidden_tests(workspace: Path, tests_dir: Path, per_test_timeout_s: int) -> Path:
-    """Replace whatever is at ``.hidden_tests/`` with the task's tests, our helpers and our pytest config."""
+DEADLINES = "deadlines.json"  # per test: [pytest-timeout, longest helper wait] before scaling (graders.timing)
+
+
+def install_hidden_tests(workspace: Path, tests_dir: Path, per_test_timeout_s: int,
+                         reference_times: Mapping[str, float] | None = None) -> Path:
+    """Replace whatever is at ``.hidden_tests/`` with the task's tests, our helpers and our pytest config, and
+    the deadlines derived from the reference's times (``graders.timing``) for the runner and the helpers."""
     target = workspace / HIDDEN_DIR
     if target.is_symlink() or target.is_file():
         target.unlink()
@@ -52,12 +59,15 @@ def install_hidden_tests(workspace: Path, tests_dir: Path, per_test_timeout_s: i
     shutil.copy2(EVALKIT, target / EVALKIT.name)
     shutil.copy2(EVENTS, target / RUNNER)
     (target / "pytest.ini").write_text(PYTEST_INI.format(per_test=per_test_timeout_s))
+    deadlines = {name: [round(d, 2) for d in base_deadlines(seconds)] for name, seconds in
+                 (reference_times or {}).items()}
+    (target / DEADLINES).write_text(json.dumps(deadlines))
     return target
 
 
 def run_hidden_tests(ctx: GradingContext) -> Check:
     spec = ctx.spec
-    install_hidden_tests(ctx.workspace, spec.tests_dir, spec.per_test_timeout_s)
+    install_hidden_tests(ctx.workspace, spec.tests_dir, spec.per_test_timeout_s, spec.reference_times)
     ctx.env.sandbox.prepare_workspace(ctx.workspace, ctx.uid)
     inside = ctx.inside(HIDDEN_DIR)
     junit_rel = f"{HIDDEN_DIR}/junit.xml"

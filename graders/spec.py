@@ -55,3 +55,4 @@ class GradingSpec:
     app_dir: Path | None = None  # the starting app: files left as they were are not the model's to answer for
     db_limit_mb: int = 256  # the trial's databases together; past it the run is stopped (0: unbounded)
     recreate_database: bool = False  # the code may drop and recreate its database (reset_system_database())
+    reference_times: Mapping[str, float] = field(default_factory=dict)  # test -> seconds (graders.timing)

@@ -6,10 +6,8 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from graders.postgres import redact
 from harness import orchestrator, runs
@@ -22,6 +20,7 @@ from harness.jobs import CacheSpec, ModelSpec
 from harness.models import Model, make_model
 from harness.models.cache import ResponseCache
 from harness.models.pricing import load_prices
+from harness.progress import run_progress
 from harness.records import TrialRecord
 from harness.report import terminal_table, write_report
 from harness.results import RunDir, replay_runs
@@ -168,49 +167,9 @@ def execute(config: RunConfig, console: Console, run_dir: RunDir, tasks: list[Ta
                               + (" (this process only enqueues and records)" if config.workers_only else ""),
                               soft_wrap=True, highlight=False)
             stop = executor.stop_hard_on_interrupt(interrupted_run_message(run_dir.run_id, run_dir.root))
-            with RunProgress(console, run_dir, trials) as progress, stop:
+            with run_progress(console, run_dir, trials) as progress, stop:
                 records = orchestrator.run(coordinator, steps, trials, system_db, config.slots,
                                            config.generation_concurrency, progress.update, budget,
                                            distributed=config.system_db is not None, workers_only=config.workers_only)
         run_dir.update_manifest(finished_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
         return records
-
-
-class RunProgress:
-    """The live display: trials done of all, passes per arm so far, what the model calls cost so far, and the
-    time left (estimated from this session's pace, so trials a resumed run finds done do not skew it)."""
-
-    def __init__(self, console: Console, run_dir: RunDir, trials: list[Trial]) -> None:
-        self.run_dir, self.keys, self.done = run_dir, {t.key for t in trials}, -1
-        columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[summary]}"),
-                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-        self.bar = Progress(*columns, console=console, transient=False, speed_estimate_period=600)
-        self.job = self.bar.add_task("trials", total=len(trials), summary="")
-
-    def __enter__(self) -> RunProgress:
-        self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.bar.__exit__(*exc)
-
-    def update(self, done: int, total: int) -> None:
-        if done == self.done:
-            return
-        if self.done < 0:  # the first count includes what earlier sessions finished: not this session's pace
-            self.bar.reset(self.job, total=total, completed=done)
-        self.done = done
-        self.bar.update(self.job, completed=done, total=total, summary=self.summary())
-
-    def summary(self) -> str:
-        records = [t for t in self.run_dir.records() if t.key in self.keys]
-        arms: dict[str, list[int]] = {}
-        for record in records:
-            tally = arms.setdefault(record.arm, [0, 0])
-            tally[0] += bool(record.passed)
-            tally[1] += 1
-        infra = sum(1 for t in records if t.status == "infra_error")
-        spent = sum(t.usage.get("spent_usd", 0.0) for t in records)
-        parts = [f"{arm} {p}/{n} passed" for arm, (p, n) in sorted(arms.items())]
-        parts += [f"[yellow]{infra} infra[/]"] if infra else []
-        return " · ".join(parts + [f"${spent:.2f}"])

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from graders import GRADERS, CrashExpect, CrashSpec, GradingSpec, KillWhen
+from graders.timing import read_reference_times
 from harness.errors import UserError
 from harness.models.base import Solution, TaskRef
 
@@ -265,6 +266,7 @@ def _grading(path: Path, table: Any, crash: Any, bad) -> GradingSpec | None:
         app_dir=(path / "app").resolve(),
         db_limit_mb=int(_number(table, "db_limit_mb", 256, "grading", bad)),
         recreate_database=_flag(table, "recreate_database", bad),
+        reference_times=read_reference_times(path),
     )
 
 

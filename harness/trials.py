@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from graders.timing import TIMING_FILE
 from harness.models import ignores_prompt
 from harness.skills import Arm, SkillVersion
 from harness.tasks import Task
@@ -53,10 +54,11 @@ class Trial:
 
 
 def task_hash(task: Task) -> str:
-    """Hash of every file of the task folder: editing a test or the reference makes new trials."""
+    """Hash of every file of the task folder: editing a test or the reference makes new trials. The measured
+    times (``timing.toml``, rewritten by every ``validate``) are not the task's content."""
     digest = hashlib.sha256()
     for file in sorted(Path(task.path).rglob("*")):
-        if file.is_file() and "__pycache__" not in file.parts:
+        if file.is_file() and "__pycache__" not in file.parts and file.name != TIMING_FILE:
             digest.update(file.relative_to(task.path).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.table import Table
 
+from graders.timing import junit_times, read_reference_times, slowest, write_reference_times
 from harness.config import RunConfig
 from harness.records import TrialRecord
 from harness.results import RunDir
@@ -116,12 +117,38 @@ def validate(config: RunConfig, console: Console, repeats: int, mutants: str = "
                           f"[red]{problem}[/]" if problem else "[green]ok[/]")
             first = False
     console.print(table)
+    recorded = record_reference_times(tasks, records, run_dir, repeats, alternatives)
+    if recorded:
+        console.print(f"Recorded the hidden tests' times of {len(recorded)} task(s) whose correct solutions all "
+                      "passed (tasks/<id>/timing.toml: the tests' deadlines derive from them).")
     for line in listed:
         console.print(f"problem: {line}", markup=False, highlight=False, soft_wrap=True)
     verdict = "[green]valid[/]" if not bad else f"[red]{bad} problem(s)[/]"
     console.print(f"Benchmark {verdict}: {len(tasks)} tasks, {n_alternatives} alternatives, {n_mutants} mutants "
                   f"(mutants: {mutants}, alternatives: {alternatives}).")
     return 1 if bad else 0
+
+
+def record_reference_times(tasks: list[Task], records: dict[tuple[str, str, int], TrialRecord], run_dir: RunDir,
+                           repeats: int, alternatives: str) -> list[str]:
+    """For each task whose reference and chosen alternatives passed every repeat, keep in ``timing.toml`` the
+    slowest time of each hidden test (merged with what was recorded before); returns the task ids."""
+    done = []
+    for task in tasks:
+        models = ["reference", *(f"alternative:{a.name}" for a in chosen_alternatives(task, alternatives))]
+        runs = [records.get((task.id, model, epoch)) for model in models for epoch in range(1, repeats + 1)]
+        if not runs or any(r is None or judge_reference(r) for r in runs):
+            continue
+        measured = []
+        for record in runs:
+            assert record is not None
+            report = run_dir.trial_dir(record.trial_id) / "logs" / "junit.xml"
+            if report.is_file():
+                measured.append(junit_times(report.read_bytes()))
+        if measured:
+            write_reference_times(task.path, slowest(measured, read_reference_times(task.path)))
+            done.append(task.id)
+    return done
 
 
 def judge_solution(records: dict[tuple[str, str, int], TrialRecord], task_id: str, model: str,

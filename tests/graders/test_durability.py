@@ -67,6 +67,7 @@ def test_a_first_run_that_fails_before_the_drill_gets_no_credit(tmp_path, gradin
     check, parts = durability(tmp_path, grading_env, env)
     assert check.passed is False and check.reason == "not_durable"
     assert not parts["crashed"].passed and "exited 1 instead of being killed" in parts["crashed"].detail
+    assert parts["crashed"].detail.endswith("ImportError: No module named 'dbos_v2')")  # says why, at once
     assert "recovered" not in parts  # never restarted: there was no crash to recover from
 
 
