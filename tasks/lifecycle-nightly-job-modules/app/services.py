@@ -7,18 +7,29 @@ real systems would hold: a journal entry posted twice is money moved twice, a la
 import json
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
+_lock = threading.Lock()
+_going_down = threading.Event()
 _calls = 0
 
 
 def _drill() -> None:
-    """Ops drill: OPS_CRASH_ON_CALL=N kills the process (like a reboot) just before the Nth outside call."""
+    """Ops drill: OPS_CRASH_ON_CALL=N kills the process (like a reboot) just before the Nth outside call.
+    Like a real box going down, it first stops taking new calls, gives the calls already under way a moment
+    to finish and be answered, then the process is killed (SIGKILL)."""
     global _calls
-    _calls += 1
-    crash_at = int(os.environ.get("OPS_CRASH_ON_CALL", "0"))
-    if crash_at and _calls == crash_at:
+    if _going_down.is_set():
+        threading.Event().wait()  # never returns: the machine is going down
+    with _lock:
+        _calls += 1
+        crash = _calls == int(os.environ.get("OPS_CRASH_ON_CALL", "0") or 0)
+        if crash:
+            _going_down.set()
+    if crash:
+        time.sleep(1.0)
         os.kill(os.getpid(), signal.SIGKILL)
 
 

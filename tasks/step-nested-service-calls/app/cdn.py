@@ -6,20 +6,15 @@ Every upload is billed, and the CDN versions files: uploading the same file agai
 
 import json
 import os
-import signal
 import time
 from pathlib import Path
 
-_calls = 0
+import drill
 
 
 def upload_image(sku: str, filename: str) -> str:
     """Upload one product image; returns its public URL."""
-    global _calls
-    _calls += 1
-    crash_at = int(os.environ.get("CDN_CRASH_ON_CALL", "0"))
-    if crash_at and _calls == crash_at:  # ops drill: the machine dies before this upload goes out
-        os.kill(os.getpid(), signal.SIGKILL)
+    drill.before_call("CDN_CRASH_ON_CALL")  # ops drill: the machine may die before this upload goes out
     time.sleep(0.1)
     log = Path(os.environ.get("CDN_LOG", "cdn_uploads.jsonl"))
     asset = f"{sku}/{filename}"
