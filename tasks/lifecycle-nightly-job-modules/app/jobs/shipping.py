@@ -1,0 +1,22 @@
+"""Shipping job: buy a carrier label for every order packed that day."""
+
+import json
+from pathlib import Path
+
+import services
+
+
+def load_batch(day: str) -> list[dict]:
+    """The orders waiting for a label (cancelled orders are skipped)."""
+    rows = json.loads(Path("data/shipments.json").read_text())
+    return [r for r in rows if r["status"] == "packed"]
+
+
+def handle(day: str, row: dict) -> str:
+    return services.buy_shipping_label(day, row["order_id"], row["weight_g"])
+
+
+def run(day: str) -> dict:
+    batch = load_batch(day)
+    tracking = [handle(day, row) for row in batch]
+    return {"labels": len(tracking), "tracking": sorted(tracking)}

@@ -1,0 +1,27 @@
+"""Catalog service layer: publishing a product uploads its images to the CDN, then indexes it for search.
+
+Used by the batch publisher (``publish.py``) and by the admin API, which publishes one product at a time.
+Every outside call is a step, and publishing a product is a step too (one unit of work per product).
+"""
+
+import cdn
+import search
+from dbos import DBOS
+
+
+@DBOS.step()
+def upload_image(sku: str, filename: str) -> str:
+    return cdn.upload_image(sku, filename)
+
+
+@DBOS.step()
+def index_product(sku: str, title: str, urls: list[str]) -> None:
+    search.index_product(sku, title, urls)
+
+
+@DBOS.step()
+def publish_product(product: dict) -> dict:
+    """Publish one product; returns ``{"sku": ..., "images": [its image URLs]}``."""
+    urls = [upload_image(product["sku"], filename) for filename in product["images"]]
+    index_product(product["sku"], product["title"], urls)
+    return {"sku": product["sku"], "images": urls}

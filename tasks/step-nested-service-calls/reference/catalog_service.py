@@ -1,0 +1,29 @@
+"""Catalog service layer: publishing a product uploads its images to the CDN, then indexes it for search.
+
+Used by the batch publisher (``publish.py``) and by the admin API, which publishes one product at a time.
+``publish_product`` is a DBOS workflow and every outside call is its own step: a recovered product skips the
+uploads already checkpointed. (One step around the whole product would not do: a step called from another
+step runs inline, unrecorded, so a crash mid-product would upload its first images again.)
+"""
+
+import cdn
+import search
+from dbos import DBOS
+
+
+@DBOS.step()
+def upload_image(sku: str, filename: str) -> str:
+    return cdn.upload_image(sku, filename)
+
+
+@DBOS.step()
+def index_product(sku: str, title: str, urls: list[str]) -> None:
+    search.index_product(sku, title, urls)
+
+
+@DBOS.workflow()
+def publish_product(product: dict) -> dict:
+    """Publish one product; returns ``{"sku": ..., "images": [its image URLs]}``."""
+    urls = [upload_image(product["sku"], filename) for filename in product["images"]]
+    index_product(product["sku"], product["title"], urls)
+    return {"sku": product["sku"], "images": urls}
