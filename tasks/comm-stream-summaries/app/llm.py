@@ -1,8 +1,9 @@
-"""Client for the summarization model we rent. Do not modify.
+"""Async client for the summarization model we rent (the vendor's SDK is asyncio-only). Do not modify.
 
 Slow and billed per call, so every section should be summarized once.
 """
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -18,12 +19,12 @@ _lock = threading.Lock()
 _call_numbers = itertools.count(1)
 
 
-def summarize(text: str) -> str:
+async def summarize(text: str) -> str:
     call_number = next(_call_numbers)
     crash_at = int(os.environ.get("LLM_CRASH_ON_CALL", "0"))
     if crash_at and call_number == crash_at:  # ops drill: the pod dies before this call goes out
         os.kill(os.getpid(), signal.SIGKILL)
-    time.sleep(LATENCY_S)
+    await asyncio.sleep(LATENCY_S)
     digest = hashlib.sha1(text.encode()).hexdigest()[:8]
     first_words = " ".join(text.split()[:6])
     summary = f"[{digest}] {first_words}..."

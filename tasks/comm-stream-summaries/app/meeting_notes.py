@@ -27,11 +27,11 @@ def sections_of(transcript: str) -> list[str]:
 
 
 @app.post("/summaries")
-def summarize_meeting(request: SummaryRequest) -> StreamingResponse:
+async def summarize_meeting(request: SummaryRequest) -> StreamingResponse:
     # The browser keeps this request open for minutes while the sections come in; if the tab closes or the
     # pod restarts, everything is lost and we pay for all the sections again.
-    def notes():
+    async def notes():
         for number, section in enumerate(sections_of(request.transcript)):
-            yield json.dumps({"section": number, "summary": llm.summarize(section)}) + "\n"
+            yield json.dumps({"section": number, "summary": await llm.summarize(section)}) + "\n"
 
     return StreamingResponse(notes(), media_type="application/x-ndjson")

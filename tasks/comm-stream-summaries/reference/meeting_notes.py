@@ -1,7 +1,9 @@
 """Meeting notes: summarizes a meeting transcript section by section.
 
-Each summary is a DBOS workflow (id ``notes-<meeting_id>``) that summarizes the sections one by one (each
-a step) and writes each section's note to the workflow's ``notes`` stream, then closes it. Clients read the
+Each summary is an async DBOS workflow (id ``notes-<meeting_id>``) that summarizes the sections one by one
+(each an async step around the vendor's asyncio client) and writes each section's note to the workflow's
+``notes`` stream, then closes it. Everything runs on the event loop, so every DBOS call is its ``_async``
+form (the sync forms raise RuntimeError while a loop is running). Clients read the
 stream from the start, live or after the fact; a restart resumes the workflow after its last finished
 section, and the notes already written stay in the stream.
 
@@ -39,21 +41,22 @@ def workflow_id(meeting_id: str) -> str:
 
 
 @DBOS.step()
-def load_sections(transcript: str) -> list[str]:
+async def load_sections(transcript: str) -> list[str]:
     return sections_of(transcript)
 
 
 @DBOS.step()
-def summarize_section(section: str) -> str:
-    return llm.summarize(section)
+async def summarize_section(section: str) -> str:
+    return await llm.summarize(section)
 
 
 @DBOS.workflow()
-def summarize_meeting(transcript: str) -> int:
-    sections = load_sections(transcript)
+async def summarize_meeting(transcript: str) -> int:
+    sections = await load_sections(transcript)
     for number, section in enumerate(sections):
-        DBOS.write_stream(NOTES_STREAM, {"section": number, "summary": summarize_section(section)})
-    DBOS.close_stream(NOTES_STREAM)
+        note = {"section": number, "summary": await summarize_section(section)}
+        await DBOS.write_stream_async(NOTES_STREAM, note)
+    await DBOS.close_stream_async(NOTES_STREAM)
     return len(sections)
 
 
@@ -74,19 +77,19 @@ app = FastAPI(title="meeting-notes", lifespan=lifespan)
 
 
 @app.post("/summaries", status_code=202)
-def start_summary(request: SummaryRequest) -> dict:
+async def start_summary(request: SummaryRequest) -> dict:
     with SetWorkflowID(workflow_id(request.meeting_id)):
-        DBOS.start_workflow(summarize_meeting, request.transcript)
+        await DBOS.start_workflow_async(summarize_meeting, request.transcript)
     return {"meeting_id": request.meeting_id}
 
 
 @app.get("/summaries/{meeting_id}/stream")
-def stream_notes(meeting_id: str) -> StreamingResponse:
-    if DBOS.get_workflow_status(workflow_id(meeting_id)) is None:
+async def stream_notes(meeting_id: str) -> StreamingResponse:
+    if await DBOS.get_workflow_status_async(workflow_id(meeting_id)) is None:
         raise HTTPException(404, "no such meeting")
 
-    def lines():
-        for note in DBOS.read_stream(workflow_id(meeting_id), NOTES_STREAM):
+    async def lines():
+        async for note in DBOS.read_stream_async(workflow_id(meeting_id), NOTES_STREAM):
             yield json.dumps(note) + "\n"
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")

@@ -20,6 +20,7 @@ from dbos import DBOS, DBOSConfig, SetWorkflowID
 import oncall
 import pager
 
+
 @DBOS.step()
 def page(incident_id: str, who: str) -> str:
     return pager.page(incident_id, who, f"Incident {incident_id} needs you")
@@ -47,6 +48,8 @@ def escalate_incident(incident_id: str, escalate_after_s: float) -> dict:
 def main() -> None:
     incident_id = sys.argv[1]
     escalate_after_s = float(os.environ.get("ESCALATE_AFTER_S", 15 * 60))
+    # Pinned: a deploy that edits this file must still resume the escalations in flight (a version computed
+    # from the workflows' source would change with every edit and orphan them).
     config: DBOSConfig = {
         "name": "incident-escalation",
         "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],

@@ -1,4 +1,5 @@
-"""Escalations run as `python escalate.py <incident>`, with short waits, crashed and restarted."""
+"""Escalations run as `python escalate.py <incident>`, with short waits, crashed and restarted (also into a
+new release of escalate.py, as the prompt's deploys do)."""
 
 import json
 import os
@@ -130,3 +131,57 @@ def test_an_acknowledgement_made_while_down_is_reported_truthfully():
     again = start(incident, wait)
     assert finish(again, incident) == summary, "re-running a finished escalation printed a different summary"
     assert_paged_once(incident, CHAIN[:2])
+
+
+# What a deploy ships: a new feature in escalate.py, here one more workflow (the prompt says deploys change
+# escalate.py while escalations are in flight). It goes before the `__main__` block so it is registered
+# like the rest.
+RELEASE = """
+# --- release 2024.12: status-page updates (shipped by the deploy) ---
+import dbos as _release_dbos  # noqa: E402
+
+
+@_release_dbos.DBOS.workflow(name="release_2024_12_status_page_update")
+def release_2024_12_status_page_update(incident_id: str) -> str:
+    return f"status page updated for {incident_id}"
+
+
+"""
+
+
+def deploy_new_release() -> str:
+    """Edit escalate.py as a deploy would; returns the old source, to put back afterwards."""
+    module = WORKSPACE / "escalate.py"
+    old = module.read_text()
+    lines = old.splitlines(keepends=True)
+    at = next((i for i, line in enumerate(lines) if line.startswith("if __name__")), len(lines))
+    module.write_text("".join(lines[:at]) + RELEASE + "".join(lines[at:]))
+    return old
+
+
+def test_a_deploy_during_a_wait_carries_the_escalation_on_in_the_new_release():
+    incident, wait = "INC-500", 5.0
+    first = start(incident, wait)
+    primary = wait_for_page(first, incident, CHAIN[0])
+    wait_until(lambda: time.time() > primary["at"] + 1.5 or first.poll() is not None, timeout=10,
+               message="1.5 seconds into the wait")
+    kill(first)
+    assert_crashed_at_drill(first, f"pages-{incident}.jsonl")
+    old_source = deploy_new_release()
+    second = None
+    try:
+        second = start(incident, wait)
+        try:
+            secondary = wait_for_page(second, incident, CHAIN[1], timeout=20)
+        except AssertionError as exc:
+            raise AssertionError("after a deploy that changed escalate.py the escalation in flight did not go on "
+                                 f"(nobody else was paged): {exc}") from None
+        acknowledge(incident, CHAIN[1])
+        summary = finish(second, incident)
+    finally:
+        if second is not None:
+            kill(second)
+        (WORKSPACE / "escalate.py").write_text(old_source)
+    assert secondary["at"] >= primary["at"] + wait - 0.2, "the secondary was paged before the wait was over"
+    assert_paged_once(incident, CHAIN[:2])
+    assert summary == {"incident": incident, "paged": CHAIN[:2], "acknowledged_by": CHAIN[1]}

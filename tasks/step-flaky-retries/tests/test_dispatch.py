@@ -1,5 +1,5 @@
 """Label creation survives carrier blips with backed-off retries, gives up after 4 attempts, and a crashed
-wave resumes without buying any label twice."""
+wave resumes without buying or recording any label twice (ledger rows written by DBOS transactions)."""
 
 import json
 import subprocess
@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from dbos_evalkit import assert_crashed_at_drill, read_jsonl, run_program
+from dbos_evalkit import assert_crashed_at_drill, read_jsonl, run_program, sql, unfinished_workflows
 
 
 def files(wave: str) -> dict[str, str]:
@@ -36,6 +36,20 @@ def requests_made(wave: str) -> list[dict]:
     return read_jsonl(f"requests-{wave}.jsonl")
 
 
+def ledger(wave: str) -> list[tuple[str, str]]:
+    """(order_id, tracking_number) rows of the shipments ledger for a wave, sorted."""
+    return sorted(sql("SELECT order_id, tracking_number FROM shipments WHERE wave_id = %s", (wave,)))
+
+
+def datasource_checkpoints_of_unfinished_workflows() -> int:
+    """Rows DBOS datasource transactions committed (in whatever schema) for workflows left PENDING."""
+    pending = [w["workflow_id"] for w in unfinished_workflows()]
+    schemas = [r[0] for r in sql("SELECT table_schema FROM information_schema.tables "
+                                 "WHERE table_name = 'datasource_outputs'")]
+    return sum(sql(f'SELECT count(*) FROM "{schema}".datasource_outputs WHERE workflow_id = ANY(%s)',
+                   (pending,))[0][0] for schema in schemas)
+
+
 def summary_of(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
@@ -52,11 +66,13 @@ def test_wave_ships_every_order_once_and_a_rerun_buys_nothing():
     assert summary["wave_id"] == "w-0311"
     assert [s["order_id"] for s in summary["shipped"]] == orders("w-0311")
     assert {s["order_id"]: s["tracking_number"] for s in summary["shipped"]} == bought
+    assert ledger("w-0311") == sorted(bought.items()), "the shipments ledger does not match the labels bought"
 
     again = run("w-0311")
     assert again.returncode == 0, again.stderr[-2000:]
     assert len(labels("w-0311")) == 3 and len(read_jsonl("outbox-w-0311.jsonl")) == 3
     assert summary_of(again.stdout) == summary
+    assert ledger("w-0311") == sorted(bought.items()), "re-running a finished wave changed the ledger"
 
 
 def test_transient_carrier_failures_are_retried():
@@ -64,6 +80,7 @@ def test_transient_carrier_failures_are_retried():
     assert done.returncode == 0, "a two-request carrier blip failed the wave:\n" + done.stderr[-2000:]
     assert sorted(label["order_id"] for label in labels("w-0312")) == sorted(orders("w-0312"))
     assert len(read_jsonl("outbox-w-0312.jsonl")) == 3
+    assert ledger("w-0312") == sorted((lb["order_id"], lb["tracking_number"]) for lb in labels("w-0312"))
     # the carrier fails the first two requests, whichever orders they were for; each was asked again
     requests = requests_made("w-0312")
     failed = {r["order_id"] for r in requests if not r["ok"]}
@@ -84,6 +101,7 @@ def test_gives_up_after_four_attempts(outage):
     per_label = Counter(r["order_id"] for r in requests_made("w-0314"))
     assert per_label and max(per_label.values()) == 4, f"expected 4 attempts at the carrier, made {dict(per_label)}"
     assert labels("w-0314") == [] and read_jsonl("outbox-w-0314.jsonl") == []
+    assert ledger("w-0314") == [], "the ledger records labels the carrier never sold"
 
 
 def test_retries_back_off_exponentially(outage):
@@ -102,9 +120,14 @@ def test_crashed_wave_resumes_without_buying_labels_twice():
     crashed = run("w-0316", CARRIER_CRASH_ON_LABEL="3")
     assert_crashed_at_drill(crashed, "labels-w-0316.jsonl")
     assert len(labels("w-0316")) <= 2  # the drill kills the run before its 3rd label
+    if ledger("w-0316"):  # labels recorded before the crash: the prompt asks for DBOS transactions
+        assert datasource_checkpoints_of_unfinished_workflows() >= 1, (
+            "the interrupted wave's ledger rows were not written by DBOS datasource transactions")
     resumed = run("w-0316")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     # one label per order; the prompt fixes the summary's order, not the order labels are bought in
     assert sorted(label["order_id"] for label in labels("w-0316")) == sorted(orders("w-0316"))
     notified = sorted(n["order_id"] for n in read_jsonl("outbox-w-0316.jsonl"))
     assert notified == sorted(orders("w-0316"))
+    bought = sorted((lb["order_id"], lb["tracking_number"]) for lb in labels("w-0316"))
+    assert ledger("w-0316") == bought, "after the restart the ledger does not hold each label exactly once"

@@ -75,10 +75,12 @@ def onboard_file(path: str) -> dict:
 
 
 def main() -> None:
+    # The version is pinned, so a deploy that edits this file still recovers and resumes the onboardings
+    # that were waiting (a version computed from the workflows' source would change with every edit).
     config: DBOSConfig = {
         "name": "onboarding",
         "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
-        "application_version": "3",
+        "application_version": "onboarding-3",
     }
     DBOS(config=config)
     DBOS.launch()

@@ -1,4 +1,5 @@
-"""Check out the night's pending bookings: hold the room, charge the card, then confirm or release.
+"""Check out the night's pending bookings: hold the room, charge the card, then confirm or release, and
+record the outcome for the front desk.
 
 usage: python checkout.py [bookings-file]      (default: bookings.json)
 """
@@ -8,20 +9,32 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
+
+import frontdesk_db
 import gateway
 import inventory
+
+
+def record_outcome(booking: dict, outcome: str, charge_id: str | None) -> None:
+    with psycopg.connect(frontdesk_db.database_url(), autocommit=True) as conn:
+        conn.execute(frontdesk_db.SCHEMA)
+        conn.execute(frontdesk_db.RECORD_OUTCOME, {"booking_id": booking["booking_id"], "outcome": outcome,
+                                                   "charge_id": charge_id, "amount_cents": booking["amount_cents"]})
 
 
 def check_out(booking: dict) -> str:
     hold_id = inventory.hold_room(booking["booking_id"], booking["room_type"])
     for attempt in range(3):
         try:
-            gateway.charge(booking["booking_id"], booking["card_token"], booking["amount_cents"])
+            charge_id = gateway.charge(booking["booking_id"], booking["card_token"], booking["amount_cents"])
             inventory.confirm_hold(hold_id)
+            record_outcome(booking, "confirmed", charge_id)
             return "confirmed"
         except Exception:
             time.sleep(1)
     inventory.release_hold(hold_id)
+    record_outcome(booking, "failed", None)
     return "failed"
 
 

@@ -6,7 +6,8 @@ Each booking is a DBOS workflow (id ``checkout-<booking id>``); the inventory an
 so a restart resumes every booking where it was. The charge step retries gateway outages itself (5
 attempts, 0.2 s doubling backoff); ``should_retry`` makes a decline final on its first attempt. The
 workflow compensates: a decline (the original ``CardDeclined``) or exhausted retries
-(``DBOSMaxStepRetriesExceeded``) release the hold.
+(``DBOSMaxStepRetriesExceeded``) release the hold. The outcome row is a transaction of a DBOS datasource on
+the front-desk database: the row and DBOS's checkpoint of it commit together, so it is written exactly once.
 """
 
 import json
@@ -14,10 +15,26 @@ import os
 import sys
 from pathlib import Path
 
-from dbos import DBOS, DBOSConfig, SetWorkflowID, error
+from dbos import DBOS, DBOSConfig, SetWorkflowID, SQLAlchemyDatasource, error
 
+import frontdesk_db
 import gateway
 import inventory
+
+# Datasources must exist before DBOS.launch(); this one connects to the front-desk database when created.
+frontdesk = SQLAlchemyDatasource.create(frontdesk_db.database_url())
+
+
+@frontdesk.transaction()
+def create_outcomes_table() -> None:
+    frontdesk.sql_session().connection().exec_driver_sql(frontdesk_db.SCHEMA)
+
+
+@frontdesk.transaction()
+def record_outcome(booking: dict, outcome: str, charge_id: str | None) -> None:
+    frontdesk.sql_session().connection().exec_driver_sql(frontdesk_db.RECORD_OUTCOME, {
+        "booking_id": booking["booking_id"], "outcome": outcome, "charge_id": charge_id,
+        "amount_cents": booking["amount_cents"]})
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -48,14 +65,14 @@ def release_hold(hold_id: str) -> None:
 def check_out(booking: dict) -> str:
     hold_id = hold_room(booking)
     try:
-        charge_card(booking)
-    except gateway.CardDeclined:
+        charge_id = charge_card(booking)
+    except (gateway.CardDeclined, error.DBOSMaxStepRetriesExceeded) as exc:
         release_hold(hold_id)
-        return "declined"
-    except error.DBOSMaxStepRetriesExceeded:
-        release_hold(hold_id)
-        return "payment_unavailable"
+        outcome = "declined" if isinstance(exc, gateway.CardDeclined) else "payment_unavailable"
+        record_outcome(booking, outcome, None)
+        return outcome
     confirm_hold(hold_id)
+    record_outcome(booking, "confirmed", charge_id)
     return "confirmed"
 
 
@@ -80,6 +97,7 @@ def main() -> None:
     }
     DBOS(config=config)
     DBOS.launch()
+    create_outcomes_table()
     print(json.dumps(check_out_all(path)))
     DBOS.destroy()
 

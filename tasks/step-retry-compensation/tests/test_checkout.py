@@ -1,11 +1,12 @@
-"""Checkout runs against the sandbox gateway's test cards (see gateway.py)."""
+"""Checkout runs against the sandbox gateway's test cards (see gateway.py); outcomes land in the front desk's
+`checkout_outcomes` table, written by DBOS datasource transactions as the prompt asks."""
 
 import json
 from collections import Counter
 
 import pytest
 
-from dbos_evalkit import WORKSPACE, assert_crashed_at_drill, read_jsonl, run_program
+from dbos_evalkit import WORKSPACE, assert_crashed_at_drill, import_fresh, read_jsonl, run_program, sql
 
 CARDS = {"ok": "tok_ok", "flaky2": "tok_flaky_2", "flaky4": "tok_flaky_4", "declined": "tok_declined",
          "down": "tok_down"}
@@ -40,6 +41,58 @@ def by_kind(summary: dict, ids: dict[str, str]) -> dict[str, set[str]]:
     return {outcome: {ids[b] for b in summary.get(outcome, [])} for outcome in EXPECTED}
 
 
+def outcome_rows(ids: dict[str, str]) -> list[tuple[str, str, str | None]]:
+    """(booking_id, outcome, charge_id) rows of checkout_outcomes for these bookings, sorted."""
+    return sorted(sql("SELECT booking_id, outcome, charge_id FROM checkout_outcomes WHERE booking_id = ANY(%s)",
+                      (list(ids),)))
+
+
+# At the commit of every transaction that writes a checkout_outcomes row, record whether the same transaction
+# also committed a DBOS datasource checkpoint (a datasource_outputs row, in whatever schema). Checkpoints are
+# deleted when a workflow finishes, so this is checked at commit time, by a deferred trigger. (`%%` because
+# psycopg formats these statements.)
+AUDIT = [
+    "CREATE TABLE IF NOT EXISTS outcome_audit (booking_id text NOT NULL, with_checkpoint boolean NOT NULL)",
+    """CREATE OR REPLACE FUNCTION audit_outcome() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        s text;
+        hit boolean;
+        found boolean := false;
+    BEGIN
+        FOR s IN SELECT table_schema FROM information_schema.tables WHERE table_name = 'datasource_outputs' LOOP
+            EXECUTE format('SELECT EXISTS (SELECT 1 FROM %%I.datasource_outputs WHERE xmin::text = $1)', s)
+                INTO hit USING (txid_current() %% 4294967296)::text;
+            found := found OR hit;
+        END LOOP;
+        INSERT INTO outcome_audit (booking_id, with_checkpoint) VALUES (NEW.booking_id, found);
+        RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS outcome_audit ON checkout_outcomes",
+    """CREATE CONSTRAINT TRIGGER outcome_audit AFTER INSERT ON checkout_outcomes
+       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION audit_outcome()""",
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def audited_outcomes():
+    """The front desk's table as frontdesk_db.SCHEMA creates it (the prompt: create it if it isn't there),
+    with the commit-time audit above."""
+    sql(import_fresh("frontdesk_db").SCHEMA.replace("%", "%%"))  # the app's SQL, which the model keeps
+    for statement in AUDIT:
+        sql(statement)
+
+
+def assert_outcomes_recorded_once(summary: dict, ids: dict[str, str], tag: str) -> None:
+    charges = {c["booking_id"]: c["charge_id"] for c in read_jsonl(f"charges-{tag}.jsonl")}
+    expected = sorted((b, outcome, charges.get(b) if outcome == "confirmed" else None)
+                      for outcome, bookings in summary.items() for b in bookings if b in ids)
+    assert outcome_rows(ids) == expected, "checkout_outcomes does not hold exactly one row per booking's outcome"
+    audit = sql("SELECT booking_id, with_checkpoint FROM outcome_audit WHERE booking_id = ANY(%s)", (list(ids),))
+    plain = sorted(b for b, with_checkpoint in audit if not with_checkpoint)
+    assert not plain, (f"the outcome rows of {plain} were not written by DBOS datasource transactions (no DBOS "
+                       "checkpoint committed with them)")
+
+
 def assert_settled_once(tag: str, ids: dict[str, str]) -> None:
     holds = Counter(h["booking_id"] for h in read_jsonl(f"holds-{tag}.jsonl"))
     assert holds == Counter(list(ids)), f"holds per booking: {dict(holds)}"
@@ -66,6 +119,7 @@ def night():
 def test_every_booking_gets_its_outcome(night):
     _, ids, done = night
     assert by_kind(summary_of(done.stdout), ids) == EXPECTED
+    assert_outcomes_recorded_once(summary_of(done.stdout), ids, "n1")
     attempts = Counter(ids[a["booking_id"]] for a in read_jsonl("attempts-n1.jsonl"))
     assert attempts["declined"] == 1, f"the declined card was charged {attempts['declined']} times"
     assert dict(attempts) == ATTEMPTS, f"charge attempts per card: {dict(attempts)}, expected {ATTEMPTS}"
@@ -92,6 +146,7 @@ def test_rerunning_a_finished_night_does_nothing(night):
     after = {name: len(read_jsonl(f"{name}-n1.jsonl")) for name in before}
     assert after == before, f"a re-run did work again: {before} -> {after}"
     assert by_kind(summary_of(again.stdout), ids) == by_kind(summary_of(done.stdout), ids)
+    assert_outcomes_recorded_once(summary_of(again.stdout), ids, "n1")
 
 
 def test_a_restart_after_a_crash_settles_every_booking_once():
@@ -103,3 +158,4 @@ def test_a_restart_after_a_crash_settles_every_booking_once():
     summary = by_kind(summary_of(resumed.stdout), ids)
     assert summary == {"confirmed": {"ok", "flaky2", "flaky4"}, "declined": set(), "payment_unavailable": {"down"}}
     assert_settled_once("n2", ids)
+    assert_outcomes_recorded_once(summary_of(resumed.stdout), ids, "n2")

@@ -1,15 +1,18 @@
 """Meeting notes: summarizes a meeting transcript section by section.
 
-Each summary is a DBOS workflow (id ``notes-<meeting_id>``) that summarizes the sections one by one (each
-a step) and publishes each section's note as the ``latest_note`` event, which the stream endpoint polls. A restart
-resumes the workflow after its last finished section.
+Each summary is an async DBOS workflow (id ``notes-<meeting_id>``) that summarizes the sections one by one
+(each an async step around the vendor's asyncio client) and writes each section's note to the workflow's
+``notes`` stream, then closes it. Everything runs on the event loop, so every DBOS call is its ``_async``
+form (the sync forms raise RuntimeError while a loop is running). Clients read the
+stream from the start, live or after the fact; a restart resumes the workflow after its last finished
+section, and the notes already written stay in the stream.
 
 Run with: uvicorn meeting_notes:app
 """
 
+import asyncio
 import json
 import os
-import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -40,21 +43,22 @@ def workflow_id(meeting_id: str) -> str:
 
 
 @DBOS.step()
-def load_sections(transcript: str) -> list[str]:
+async def load_sections(transcript: str) -> list[str]:
     return sections_of(transcript)
 
 
 @DBOS.step()
-def summarize_section(section: str) -> str:
-    return llm.summarize(section)
+async def summarize_section(section: str) -> str:
+    return await llm.summarize(section)
 
 
 @DBOS.workflow()
-def summarize_meeting(transcript: str) -> int:
-    sections = load_sections(transcript)
-    DBOS.set_event(SECTION_COUNT, len(sections))
+async def summarize_meeting(transcript: str) -> int:
+    sections = await load_sections(transcript)
+    await DBOS.set_event_async(SECTION_COUNT, len(sections))
     for number, section in enumerate(sections):
-        DBOS.set_event(LATEST_NOTE, {"section": number, "summary": summarize_section(section)})
+        note = {"section": number, "summary": await summarize_section(section)}
+        await DBOS.set_event_async(LATEST_NOTE, note)
     return len(sections)
 
 
@@ -75,25 +79,25 @@ app = FastAPI(title="meeting-notes", lifespan=lifespan)
 
 
 @app.post("/summaries", status_code=202)
-def start_summary(request: SummaryRequest) -> dict:
+async def start_summary(request: SummaryRequest) -> dict:
     with SetWorkflowID(workflow_id(request.meeting_id)):
-        DBOS.start_workflow(summarize_meeting, request.transcript)
+        await DBOS.start_workflow_async(summarize_meeting, request.transcript)
     return {"meeting_id": request.meeting_id}
 
 
 @app.get("/summaries/{meeting_id}/stream")
-def stream_notes(meeting_id: str) -> StreamingResponse:
-    if DBOS.get_workflow_status(workflow_id(meeting_id)) is None:
+async def stream_notes(meeting_id: str) -> StreamingResponse:
+    if await DBOS.get_workflow_status_async(workflow_id(meeting_id)) is None:
         raise HTTPException(404, "no such meeting")
 
-    def lines():
-        count = DBOS.get_event(workflow_id(meeting_id), SECTION_COUNT, timeout_seconds=30)
+    async def lines():
+        count = await DBOS.get_event_async(workflow_id(meeting_id), SECTION_COUNT, timeout_seconds=30)
         last_sent = -1
         while last_sent < count - 1:
-            note = DBOS.get_event(workflow_id(meeting_id), LATEST_NOTE, timeout_seconds=0)
+            note = await DBOS.get_event_async(workflow_id(meeting_id), LATEST_NOTE, timeout_seconds=0)
             if note is not None and note["section"] > last_sent:
                 yield json.dumps(note) + "\n"
                 last_sent = note["section"]
-            time.sleep(0.05)
+            await asyncio.sleep(0.05)
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")

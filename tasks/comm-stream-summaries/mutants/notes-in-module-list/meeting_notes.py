@@ -1,15 +1,18 @@
 """Meeting notes: summarizes a meeting transcript section by section.
 
-Each summary is a DBOS workflow (id ``notes-<meeting_id>``) that summarizes the sections one by one (each
-a step) and appends each section's note to NOTES, which the stream endpoint follows. A restart resumes the
-workflow after its last finished section.
+Each summary is an async DBOS workflow (id ``notes-<meeting_id>``) that summarizes the sections one by one
+(each an async step around the vendor's asyncio client) and writes each section's note to the workflow's
+``notes`` stream, then closes it. Everything runs on the event loop, so every DBOS call is its ``_async``
+form (the sync forms raise RuntimeError while a loop is running). Clients read the
+stream from the start, live or after the fact; a restart resumes the workflow after its last finished
+section, and the notes already written stay in the stream.
 
 Run with: uvicorn meeting_notes:app
 """
 
+import asyncio
 import json
 import os
-import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -40,21 +43,21 @@ def workflow_id(meeting_id: str) -> str:
 
 
 @DBOS.step()
-def load_sections(transcript: str) -> list[str]:
+async def load_sections(transcript: str) -> list[str]:
     return sections_of(transcript)
 
 
 @DBOS.step()
-def summarize_section(meeting_id: str, number: int, section: str) -> None:
-    NOTES[meeting_id]["notes"].append({"section": number, "summary": llm.summarize(section)})
+async def summarize_section(meeting_id: str, number: int, section: str) -> None:
+    NOTES[meeting_id]["notes"].append({"section": number, "summary": await llm.summarize(section)})
 
 
 @DBOS.workflow()
-def summarize_meeting(meeting_id: str, transcript: str) -> int:
-    sections = load_sections(transcript)
+async def summarize_meeting(meeting_id: str, transcript: str) -> int:
+    sections = await load_sections(transcript)
     NOTES.setdefault(meeting_id, {"notes": [], "done": False})
     for number, section in enumerate(sections):
-        summarize_section(meeting_id, number, section)
+        await summarize_section(meeting_id, number, section)
     NOTES[meeting_id]["done"] = True
     return len(sections)
 
@@ -76,18 +79,18 @@ app = FastAPI(title="meeting-notes", lifespan=lifespan)
 
 
 @app.post("/summaries", status_code=202)
-def start_summary(request: SummaryRequest) -> dict:
+async def start_summary(request: SummaryRequest) -> dict:
     with SetWorkflowID(workflow_id(request.meeting_id)):
-        DBOS.start_workflow(summarize_meeting, request.meeting_id, request.transcript)
+        await DBOS.start_workflow_async(summarize_meeting, request.meeting_id, request.transcript)
     return {"meeting_id": request.meeting_id}
 
 
 @app.get("/summaries/{meeting_id}/stream")
-def stream_notes(meeting_id: str) -> StreamingResponse:
-    if DBOS.get_workflow_status(workflow_id(meeting_id)) is None:
+async def stream_notes(meeting_id: str) -> StreamingResponse:
+    if await DBOS.get_workflow_status_async(workflow_id(meeting_id)) is None:
         raise HTTPException(404, "no such meeting")
 
-    def lines():
+    async def lines():
         sent = 0
         while True:
             entry = NOTES.get(meeting_id, {"notes": [], "done": False})
@@ -96,6 +99,6 @@ def stream_notes(meeting_id: str) -> StreamingResponse:
             sent = len(entry["notes"])
             if entry["done"] and sent == len(entry["notes"]):
                 return
-            time.sleep(0.1)
+            await asyncio.sleep(0.1)
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")

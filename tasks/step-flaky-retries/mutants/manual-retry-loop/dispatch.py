@@ -1,10 +1,13 @@
-"""Dispatch a pick wave: buy a shipping label for every order in the wave and tell the customer.
+"""Dispatch a pick wave: buy a shipping label for every order in the wave, record it in the shipments
+ledger and tell the customer.
 
     python dispatch.py <wave-id>
 
 Each wave is a DBOS workflow (its id is the wave id), so a wave interrupted by a crash resumes where it
 stopped when the command is run again, and labels already bought are not bought twice. The carrier call
-is a step that DBOS retries with exponential backoff; after 4 failed attempts the wave fails.
+is a step that DBOS retries with exponential backoff; after 4 failed attempts the wave fails. The ledger
+row is written by a transaction of a DBOS datasource on the warehouse database: the row and DBOS's record of
+it commit together, so a label is recorded exactly once even if the process dies right after the commit.
 """
 
 import json
@@ -13,10 +16,26 @@ import sys
 import time
 from pathlib import Path
 
-from dbos import DBOS, DBOSConfig, SetWorkflowID
+from dbos import DBOS, DBOSConfig, SetWorkflowID, SQLAlchemyDatasource, error
 
 import carrier
 import notify
+import shipments_db
+
+# Datasources must exist before DBOS.launch(); this one connects to the warehouse database when created.
+ledger = SQLAlchemyDatasource.create(shipments_db.database_url())
+
+
+@ledger.transaction()
+def create_ledger() -> None:
+    ledger.sql_session().connection().exec_driver_sql(shipments_db.SCHEMA)
+
+
+@ledger.transaction()
+def record_shipment(wave_id: str, order: dict, tracking: str) -> None:
+    ledger.sql_session().connection().exec_driver_sql(shipments_db.RECORD_SHIPMENT, {
+        "wave_id": wave_id, "order_id": order["order_id"], "tracking_number": tracking,
+        "weight_grams": order["weight_grams"]})
 
 
 @DBOS.step()
@@ -51,6 +70,7 @@ def dispatch_wave_workflow(wave_id: str) -> dict:
     shipped = []
     for order in load_wave(wave_id):
         tracking = create_label(order)
+        record_shipment(wave_id, order, tracking)
         notify_shipped(order, tracking)
         shipped.append({"order_id": order["order_id"], "tracking_number": tracking})
     return {"wave_id": wave_id, "shipped": shipped}
@@ -65,15 +85,18 @@ def main() -> None:
     config: DBOSConfig = {
         "name": "dispatch",
         "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
-        "application_version": "1",
+        "application_version": "2",
     }
     DBOS(config=config)
     DBOS.launch()
     try:
+        create_ledger()
         summary = dispatch_wave(sys.argv[1])
     except carrier.CarrierUnavailable as exc:
         print(f"wave {sys.argv[1]} failed: the carrier is unavailable ({exc})", file=sys.stderr)
         sys.exit(1)
+    finally:
+        DBOS.destroy()
     print(json.dumps(summary))
 
 

@@ -6,7 +6,8 @@ Each booking is a DBOS workflow (id ``checkout-<booking id>``); the inventory an
 so a restart resumes every booking where it was. The charge step retries gateway outages itself (5
 attempts, 0.2 s doubling backoff); ``should_retry`` makes a decline final on its first attempt. The
 workflow compensates: a decline (the original ``CardDeclined``) or exhausted retries
-(``DBOSMaxStepRetriesExceeded``) release the hold.
+(``DBOSMaxStepRetriesExceeded``) release the hold. The outcome row is a transaction of a DBOS datasource on
+the front-desk database: the row and DBOS's checkpoint of it commit together, so it is written exactly once.
 """
 
 import json
@@ -14,14 +15,26 @@ import os
 import sys
 from pathlib import Path
 
-from dbos import DBOS, DBOSConfig, SetWorkflowID, error
+from dbos import DBOS, DBOSConfig, SetWorkflowID, SQLAlchemyDatasource, error
 
+import frontdesk_db
 import gateway
 import inventory
 
+# Datasources must exist before DBOS.launch(); this one connects to the front-desk database when created.
+frontdesk = SQLAlchemyDatasource.create(frontdesk_db.database_url())
 
-def is_outage(exc: BaseException) -> bool:
-    return isinstance(exc, gateway.GatewayUnavailable)
+
+@frontdesk.transaction()
+def create_outcomes_table() -> None:
+    frontdesk.sql_session().connection().exec_driver_sql(frontdesk_db.SCHEMA)
+
+
+@frontdesk.transaction()
+def record_outcome(booking: dict, outcome: str, charge_id: str | None) -> None:
+    frontdesk.sql_session().connection().exec_driver_sql(frontdesk_db.RECORD_OUTCOME, {
+        "booking_id": booking["booking_id"], "outcome": outcome, "charge_id": charge_id,
+        "amount_cents": booking["amount_cents"]})
 
 
 @DBOS.step()
@@ -48,13 +61,15 @@ def release_hold(hold_id: str) -> None:
 def check_out(booking: dict) -> str:
     hold_id = hold_room(booking)
     try:
-        charge_card(booking)
+        charge_id = charge_card(booking)
     except error.DBOSMaxStepRetriesExceeded as exc:
         release_hold(hold_id)
-        if any(isinstance(e, gateway.CardDeclined) for e in exc.errors):
-            return "declined"
-        return "payment_unavailable"
+        declined = any(isinstance(e, gateway.CardDeclined) for e in exc.errors)
+        outcome = "declined" if declined else "payment_unavailable"
+        record_outcome(booking, outcome, None)
+        return outcome
     confirm_hold(hold_id)
+    record_outcome(booking, "confirmed", charge_id)
     return "confirmed"
 
 
@@ -79,6 +94,7 @@ def main() -> None:
     }
     DBOS(config=config)
     DBOS.launch()
+    create_outcomes_table()
     print(json.dumps(check_out_all(path)))
     DBOS.destroy()
 

@@ -22,8 +22,8 @@ TIMED_OUT_EXIT_CODE = 3
 
 
 @DBOS.step()
-def fetch_page(partner: str, page: int) -> dict:
-    return partner_api.fetch_page(partner, page)
+def fetch_page(partner: str, section: str, page: int) -> dict:
+    return partner_api.fetch_page(partner, section, page)
 
 
 @DBOS.step()
@@ -32,19 +32,30 @@ def write_products(products: list[dict], source: str) -> None:
 
 
 @DBOS.workflow()
-def sync_partner(partner: str, run_date: str) -> dict:
+def sync_section(partner: str, run_date: str, section: str) -> dict:
     source = f"{partner}@{run_date}"
     deadline = time.monotonic() + SYNC_TIMEOUT_S
     page, pages, products = 1, 0, 0
     while page is not None:
         if time.monotonic() > deadline:
-            return {"partner": partner, "run_date": run_date, "status": "timed_out"}
-        batch = fetch_page(partner, page)
+            return {"timed_out": True, "pages": pages, "products": products}
+        batch = fetch_page(partner, section, page)
         write_products(batch["products"], source)
         pages += 1
         products += len(batch["products"])
         page = batch["next_page"]
-    return {"partner": partner, "run_date": run_date, "status": "completed", "pages": pages, "products": products}
+    return {"pages": pages, "products": products}
+
+
+@DBOS.workflow()
+def sync_partner(partner: str, run_date: str) -> dict:
+    # The sections are independent: each is synced by its own child workflow, side by side.
+    handles = [DBOS.start_workflow(sync_section, partner, run_date, section) for section in partner_api.SECTIONS]
+    done = [handle.get_result() for handle in handles]
+    if any(d.get("timed_out") for d in done):
+        return {"partner": partner, "run_date": run_date, "status": "timed_out"}
+    return {"partner": partner, "run_date": run_date, "status": "completed",
+            "pages": sum(d["pages"] for d in done), "products": sum(d["products"] for d in done)}
 
 
 def run_sync(partner: str, run_date: str) -> dict:

@@ -1,0 +1,91 @@
+"""Nightly catalog sync: copy a partner's product feed into our catalog.
+
+    python sync_catalog.py <partner> <run-date>
+
+Each night's sync is a DBOS workflow (id `sync-<partner>-<run-date>`) that syncs the partner's sections side
+by side, each in a child workflow, so a sync interrupted by a crash resumes where it stopped when the job is
+started again. The sync is started with a DBOS workflow timeout of SYNC_TIMEOUT_S seconds: the deadline is
+stored with the workflow and handed down to the section workflows it starts, so it keeps counting from the
+original start across crashes, and when it passes DBOS cancels the sync and its sections (none is ever
+resumed).
+A timed-out sync prints status "timed_out" and exits with code 3.
+"""
+
+import json
+import os
+import sys
+import time
+
+from dbos import DBOS, DBOSConfig, SetWorkflowID
+
+import catalog
+import partner_api
+
+SYNC_TIMEOUT_S = float(os.environ.get("SYNC_TIMEOUT_S", "1800"))
+TIMED_OUT_EXIT_CODE = 3
+
+
+@DBOS.step()
+def fetch_page(partner: str, section: str, page: int) -> dict:
+    return partner_api.fetch_page(partner, section, page)
+
+
+@DBOS.step()
+def write_products(products: list[dict], source: str) -> None:
+    catalog.upsert(products, source)
+
+
+@DBOS.workflow()
+def sync_section(partner: str, run_date: str, section: str) -> dict:
+    source = f"{partner}@{run_date}"
+    page, pages, products = 1, 0, 0
+    while page is not None:
+        batch = fetch_page(partner, section, page)
+        write_products(batch["products"], source)
+        pages += 1
+        products += len(batch["products"])
+        page = batch["next_page"]
+    return {"pages": pages, "products": products}
+
+
+@DBOS.workflow()
+def sync_partner(partner: str, run_date: str) -> dict:
+    # The sections are independent: each is synced by its own child workflow, side by side.
+    handles = [DBOS.start_workflow(sync_section, partner, run_date, section) for section in partner_api.SECTIONS]
+    done = [handle.get_result() for handle in handles]
+    return {"partner": partner, "run_date": run_date, "status": "completed",
+            "pages": sum(d["pages"] for d in done), "products": sum(d["products"] for d in done)}
+
+
+def run_sync(partner: str, run_date: str) -> dict:
+    workflow_id = f"sync-{partner}-{run_date}"
+    with SetWorkflowID(workflow_id):
+        handle = DBOS.start_workflow(sync_partner, partner, run_date)
+    # The limit counts from when the sync was first created (stored by DBOS), so it survives a restart.
+    deadline = handle.get_status().created_at / 1000 + SYNC_TIMEOUT_S
+    while handle.get_status().status in ("PENDING", "ENQUEUED"):
+        if time.time() > deadline:
+            DBOS.cancel_workflow(workflow_id)  # the sections it started are not cancelled
+            return {"partner": partner, "run_date": run_date, "status": "timed_out"}
+        time.sleep(0.1)
+    if handle.get_status().status == "CANCELLED":
+        return {"partner": partner, "run_date": run_date, "status": "timed_out"}
+    return handle.get_result()
+
+
+def main() -> None:
+    config: DBOSConfig = {
+        "name": "catalog-sync",
+        "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
+        "application_version": "2024.09",
+    }
+    DBOS(config=config)
+    DBOS.launch()
+    summary = run_sync(sys.argv[1], sys.argv[2])
+    print(json.dumps(summary))
+    if summary["status"] == "timed_out":
+        sys.exit(TIMED_OUT_EXIT_CODE)
+
+
+if __name__ == "__main__":
+    main()
