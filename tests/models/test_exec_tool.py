@@ -207,6 +207,7 @@ def test_cli_and_eval_toml_reject_a_bad_value_with_one_line_and_exit_2(tmp_path,
 def test_reports_name_the_tools_in_the_header_and_each_trial_shows_its_commands():
     import random
 
+    from harness.records import TrialRecord
     from harness.report import markdown
     from harness.report_html import html_report, transcript_text
     from tests.fixtures.synthetic import make_record
@@ -214,6 +215,7 @@ def test_reports_name_the_tools_in_the_header_and_each_trial_shows_its_commands(
     record = make_record("t1", "workflow", "m", "none", None, 1, True, rng=random.Random(1))
     record["usage"].update({"commands": 3, "cached_commands": 1, "command_s": 4.25})
     quiet = make_record("t2", "workflow", "m", "none", None, 1, True, rng=random.Random(2))
+    record, quiet = TrialRecord.from_json(record), TrialRecord.from_json(quiet)
     manifest = {"models": ["m"], "arms": ["none"], "epochs": 1, "sandbox": "bwrap", "agent_tools": "exec"}
     md = markdown("r", manifest, [record, quiet])
     assert "agent tools: exec (3 commands in 2 trials, 4.2 s; 1 replayed from the cache)" in md
