@@ -1,6 +1,9 @@
 """`python run_eval.py setup`: install what a run needs. Standard library only: it runs before the
 Python dependencies exist.
 
+With ``--docker`` it also builds the docker sandbox's runtime image (``--docker-image BASE``, default
+python:3.11-slim): it needs a running engine, which setup does not start.
+
 System packages (bubblewrap for the sandbox, PostgreSQL server binaries for the throwaway cluster, venv for
 the grading runtime) are installed with apt-get when we have the rights; otherwise the exact command is
 printed and the exit code is 2.
@@ -49,7 +52,22 @@ def install_system_packages(packages: list[str]) -> int:
     return 0
 
 
+def docker_setup(argv: list[str]) -> int:
+    """``setup --docker [--docker-image BASE]``: build the docker sandbox's runtime image ahead of time."""
+    base = argv[argv.index("--docker-image") + 1] if "--docker-image" in argv[:-1] else ""
+    if "--docker-image" in argv and not base:
+        print("setup --docker-image: needs an image name (e.g. python:3.11-slim)")
+        return 2
+    return subprocess.run([sys.executable, "-m", "graders.docker_sandbox", *([base] if base else [])], cwd=REPO,
+                          check=False).returncode
+
+
 def main() -> int:
+    argv = sys.argv[2:]
+    if unknown := [a for a in argv if a not in ("--docker", "--docker-image") and not
+                   (argv.index(a) > 0 and argv[argv.index(a) - 1] == "--docker-image")]:
+        print(f"setup: unknown argument {unknown[0]} (setup takes --docker [--docker-image BASE])")
+        return 2
     if sys.version_info < (3, 11):  # noqa: UP036 - runs before the package metadata is checked
         print(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]})")
         return 2
@@ -61,6 +79,8 @@ def main() -> int:
     if subprocess.run(pip, check=False).returncode != 0:
         print("pip install failed; see the output above")
         return 2
+    if "--docker" in argv and (code := docker_setup(argv)) != 0:
+        return code
     print("Setup complete. Next: python run_eval.py")
     return 0
 

@@ -73,18 +73,23 @@ class HostileRun:
     databases_mb: tuple[float, float]  # all databases of the cluster before and after the run
 
 
-class WatchedSandbox(BwrapSandbox):
-    """The real sandbox, noting every process of a trial's uid still alive once its slot is released (checked
-    at once: other test runs on the machine may claim the same uid right after)."""
+def watched(box: BwrapSandbox) -> BwrapSandbox:
+    """The real sandbox (bwrap, or docker's subclass of it), noting every process of a trial's uid still alive
+    once its slot is released (checked at once: other test runs on the machine may claim the same uid next)."""
 
-    survivors: list[int] = []
+    class Watched(type(box)):  # type: ignore[misc,valid-type]
+        survivors: list[int] = []
 
-    @contextmanager
-    def slot(self):
-        with super().slot() as uid:
-            yield uid
-            held = uid
-        self.survivors += _live_pids(held) if held is not None else []
+        @contextmanager
+        def slot(self):
+            with super().slot() as uid:
+                yield uid
+                held = uid
+            self.survivors += _live_pids(held) if held is not None else []
+
+    copy = Watched.__new__(Watched)
+    copy.__dict__.update(box.__dict__)
+    return copy
 
 
 def workspace(root: Path, mutant: str | None) -> Path:
@@ -116,7 +121,7 @@ def hostile(tmp_path_factory, grading_env) -> HostileRun:
     canary_file = root / "secret-api-key.txt"
     canary_file.write_text(CANARY + "\n")
     marker = root / "copy-to-program-ran"
-    sandbox = WatchedSandbox(grading_env.sandbox.read_only, grading_env.sandbox.shared)
+    sandbox = watched(grading_env.sandbox)
     env = dataclasses.replace(grading_env, limits=LIMITS, sandbox=sandbox)
     other = env.databases.create("hostile-other")
     with psycopg.connect(other.url, autocommit=True) as conn:
