@@ -148,10 +148,14 @@ def _base_python(client: Any, image_id: str, base: str) -> tuple[str, str]:
 
 def _download_wheels(dest: Path, python: str, glibc: str, requirements: Sequence[str]) -> None:
     arch = {"arm64": "aarch64"}.get(os.uname().machine, os.uname().machine)
-    platform = f"manylinux_{glibc.replace('.', '_')}_{arch}"  # pip also accepts every older manylinux tag
+    major, minor = (int(x) for x in glibc.split(".")[:2])
+    platforms = [f"manylinux_{major}_{m}_{arch}" for m in range(minor, 4, -1)]  # every glibc up to the image's
+    platforms += [f"manylinux{tag}_{arch}" for tag in ("2014", "2010", "1") if arch in ("x86_64", "i686") or
+                  tag == "2014"]
+    platform = platforms[0]
     argv = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--dest", str(dest),
             "--only-binary=:all:", "--python-version", python, "--implementation", "cp",
-            "--platform", platform, *requirements]
+            *(f"--platform={p}" for p in platforms), *requirements]
     env = helper_env((*NETWORK, "HOME", "XDG_CACHE_HOME", "REQUESTS_CA_BUNDLE",
                       *(k for k in os.environ if k.startswith("PIP_"))))
     done = subprocess.run(argv, capture_output=True, text=True, env=env)
@@ -365,5 +369,6 @@ def setup(base: str) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(setup(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("DBOS_EVAL_DOCKER_IMAGE") or DEFAULT_BASE))
+SETUP_COMMAND = ("import os, sys; from graders.docker_sandbox import DEFAULT_BASE, setup; "
+                 "sys.exit(setup(sys.argv[1] if len(sys.argv) > 1 else os.environ.get('DBOS_EVAL_DOCKER_IMAGE') or "
+                 "DEFAULT_BASE))")  # ``python -c SETUP_COMMAND [BASE]``: what ``setup --docker`` runs

@@ -58,7 +58,9 @@ def docker_setup(argv: list[str]) -> int:
     if "--docker-image" in argv and not base:
         print("setup --docker-image: needs an image name (e.g. python:3.11-slim)")
         return 2
-    return subprocess.run([sys.executable, "-m", "graders.docker_sandbox", *([base] if base else [])], cwd=REPO,
+    from graders.docker_sandbox import SETUP_COMMAND  # installed by now (pip install -e . ran first)
+
+    return subprocess.run([sys.executable, "-c", SETUP_COMMAND, *([base] if base else [])], cwd=REPO,
                           check=False).returncode
 
 
