@@ -271,6 +271,7 @@ class DockerRunning(Running):
         command = [str(box.venv / "bin" / "python"), "-I", "-S", "-c", WRAPPER, setup, *argv]
         self.container = box.client.containers.run(command=command,
                                                    **box.container_options(workspace, env, limits, uid))
+        self.started = time.perf_counter()  # the wall clock is the code's: creating the container is ours
 
     def _relay(self, reader: int, sink: int | None) -> None:
         """Copy a FIFO into its fd until every writer is gone; the log stops growing at ``file_size_mb``."""
