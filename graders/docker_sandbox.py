@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -164,6 +165,33 @@ def _download_wheels(dest: Path, python: str, glibc: str, requirements: Sequence
         raise SetupError(f"downloading the runtime's wheels for Python {python} ({platform}) failed: {tail[0]}")
 
 
+def _ran_s(state: Mapping[str, Any]) -> float | None:
+    """How long the container's process ran, from the engine's own timestamps; None while it runs."""
+    from datetime import datetime
+
+    if state.get("Status") not in ("exited", "dead"):
+        return None
+    try:
+        start, end = (datetime.fromisoformat(str(state[k])[:26].rstrip("Z") + "+00:00")
+                      for k in ("StartedAt", "FinishedAt"))
+    except (KeyError, ValueError):
+        return None
+    return (end - start).total_seconds()
+
+
+def _fifo_dir(scratch: Path, uid: int | None) -> Path:
+    """A fresh directory for one run's FIFOs, in a root-owned folder of the scratch tmpfs: the graded code of an
+    earlier run cannot have planted anything there; the run's own wrapper may unlink in it."""
+    parent = scratch / FIFO_DIR
+    parent.mkdir(mode=0o755, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="run-", dir=parent))
+    if uid is not None:
+        os.chown(path, uid, uid)
+    else:
+        path.chmod(0o777)
+    return path
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
@@ -200,14 +228,13 @@ class DockerSandbox(BwrapSandbox):
               log: Path, uid: int | None = None, pass_fds: Sequence[int] = ()) -> Running:
         return DockerRunning(self, argv, workspace, env, limits, log, uid, pass_fds)
 
-    def container_options(self, workspace: Path, env: Mapping[str, str], limits: Limits,
-                          uid: int | None) -> dict[str, Any]:
+    def container_options(self, workspace: Path, env: Mapping[str, str], limits: Limits, uid: int | None,
+                          fifo_dir: Path) -> dict[str, Any]:
         """Everything but the command: what isolates and bounds one run."""
         user = uid if uid is not None else FALLBACK_UID
-        scratch = workspace.parent
         small = f"size={SMALL_TMPFS_MB}m,nr_inodes={SMALL_TMPFS_INODES},mode=1777,nosuid,nodev"
         mounts = {str(workspace): {"bind": INSIDE_WORKSPACE, "mode": "rw"},
-                  str(scratch / FIFO_DIR): {"bind": INSIDE_FIFOS, "mode": "rw"}}
+                  str(fifo_dir): {"bind": INSIDE_FIFOS, "mode": "rw"}}
         for path in self.shared:
             mounts[str(path)] = {"bind": str(path), "mode": "rw"}
         ulimits = [("nofile", limits.open_files), ("nproc", limits.nproc), ("cpu", limits.cpu_s),
@@ -243,35 +270,42 @@ class DockerRunning(Running):
         self._relays: list[threading.Thread] = []
         self._holds: list[int] = []  # our own write ends: a FIFO reads EOF only once the container is gone too
         self._written = self._total = 0
-        fifo_dir = workspace.parent / FIFO_DIR
-        fifo_dir.mkdir(mode=0o700, exist_ok=True)
-        if uid is not None:
-            os.chown(fifo_dir, uid, uid)
-        else:
-            fifo_dir.chmod(0o777)
+        self.fifo_dir = _fifo_dir(workspace.parent, uid)
         plan: list[tuple[list[int], str]] = []
         targets = [((1, 2), None), *(((fd,), fd) for fd in pass_fds)]
-        for i, (fds, target) in enumerate(targets):
-            fifo = fifo_dir / f"fd{i}"
-            fifo.unlink(missing_ok=True)
-            os.mkfifo(fifo, 0o600)
-            if uid is not None:
-                os.chown(fifo, uid, uid)
-            else:
-                fifo.chmod(0o666)
-            reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # opened before the writer: never blocks
-            self._holds.append(os.open(fifo, os.O_WRONLY))
-            os.set_blocking(reader, True)
-            sink = os.dup(target) if target is not None else None
-            thread = threading.Thread(target=self._relay, args=(reader, sink), daemon=True)
-            thread.start()
-            self._relays.append(thread)
-            plan.append((list(fds), f"{INSIDE_FIFOS}/fd{i}"))
-        setup = json.dumps({"as": limits.address_space_mb * MB, "fds": plan})
-        command = [str(box.venv / "bin" / "python"), "-I", "-S", "-c", WRAPPER, setup, *argv]
-        self.container = box.client.containers.run(command=command,
-                                                   **box.container_options(workspace, env, limits, uid))
+        try:
+            for i, (fds, target) in enumerate(targets):
+                fifo = self.fifo_dir / f"fd{i}"
+                os.mkfifo(fifo, 0o600)
+                if uid is not None:
+                    os.chown(fifo, uid, uid)
+                else:
+                    fifo.chmod(0o666)
+                reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # opened before the writer: never blocks
+                self._holds.append(os.open(fifo, os.O_WRONLY))
+                os.set_blocking(reader, True)
+                sink = os.dup(target) if target is not None else None
+                thread = threading.Thread(target=self._relay, args=(reader, sink), daemon=True)
+                thread.start()
+                self._relays.append(thread)
+                plan.append((list(fds), f"{INSIDE_FIFOS}/fd{i}"))
+            setup = json.dumps({"as": limits.address_space_mb * MB, "fds": plan})
+            command = [str(box.venv / "bin" / "python"), "-I", "-S", "-c", WRAPPER, setup, *argv]
+            options = box.container_options(workspace, env, limits, uid, self.fifo_dir)
+            self.container = box.client.containers.run(command=command, **options)
+        except Exception as exc:  # the engine refused: end the relays, keep nothing open
+            self._close()
+            raise SetupError(f"starting a container failed: {_first_line(exc)}") from None
         self.started = time.perf_counter()  # the wall clock is the code's: creating the container is ours
+
+    def _close(self) -> None:
+        for fd in self._holds:
+            os.close(fd)
+        self._holds = []
+        for thread in self._relays:
+            thread.join(timeout=10)
+        shutil.rmtree(self.fifo_dir, ignore_errors=True)
+        self._out.close()
 
     def _relay(self, reader: int, sink: int | None) -> None:
         """Copy a FIFO into its fd until every writer is gone; the log stops growing at ``file_size_mb``."""
@@ -325,6 +359,10 @@ class DockerRunning(Running):
         try:
             self.kill()
             state = self._state()
+            ran = _ran_s(state)
+            if timed_out and ran is not None and ran <= self.limits.wall_s:
+                # it ended in time and a busy engine told us late (a fork bomb next door starves dockerd)
+                code, timed_out = int(state.get("ExitCode", 0)), False
             if code == 137 and killed:
                 code = -9  # what Popen reports for a SIGKILL, as under bwrap
             if state.get("OOMKilled") and not self.limit:
@@ -333,6 +371,7 @@ class DockerRunning(Running):
             self.ended.set()
             for fd in self._holds:
                 os.close(fd)
+            self._holds = []
             for thread in (*self.watchers, *self._relays):
                 thread.join(timeout=10)
             early = self.container.logs(stdout=True, stderr=True, tail=50)  # what the wrapper said, if it failed
@@ -345,7 +384,7 @@ class DockerRunning(Running):
                 self.container.remove(force=True)
             except Exception:
                 pass
-            self._out.close()
+            self._close()
             _cap_log(self.log, self._log_start, self.limits.log_mb * MB)
         written = self._total  # every byte the run wrote (the log kept at most file_size_mb of it)
         return RunResult(code, timed_out, time.perf_counter() - self.started, written, self.limit)
@@ -359,7 +398,7 @@ def setup(base: str) -> int:
     try:
         client = engine()
         runtime = ensure_runtime(Path(os.environ.get("DBOS_EVAL_CACHE_DIR") or default_cache_dir()))
-        print(f"Building the runtime image from {base} (first time: about a minute)...", flush=True)
+        print(f"Preparing the runtime image from {base} (built once: about two minutes)...", flush=True)
         image = ensure_image(client, base, runtime.root, REQUIREMENTS)
     except SetupError as exc:
         print(exc)
