@@ -251,7 +251,8 @@ class DockerSandbox(BwrapSandbox):
                    "/run": small, "/dev/shm": small},
             volumes=mounts, ulimits=[docker.types.Ulimit(name=n, soft=v, hard=v) for n, v in ulimits],
             log_config=docker.types.LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
-            labels={LABEL: "trial"}, detach=True, stdin_open=False, tty=False)
+            labels={LABEL: "trial"}, detach=True, stdin_open=False, tty=False,
+            init=True)  # docker-init as pid 1: reaps orphans, and the code is not an unkillable pid 1
 
 
 class DockerRunning(Running):
@@ -319,6 +320,8 @@ class DockerRunning(Running):
                 if self._written < cap:
                     self._out.write(chunk[:cap - self._written])
                     self._written += min(len(chunk), cap - self._written)
+                elif not self.limit:  # what RLIMIT_FSIZE does to a log file under bwrap: the run ends
+                    self.stop(f"the run's output reached the {self.limits.file_size_mb} MB file-size limit")
         finally:
             os.close(reader)
             if sink is not None:

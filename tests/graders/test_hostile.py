@@ -51,6 +51,7 @@ EXPECTED = {
 }
 LIMITS = Limits(workspace_mb=64, tmp_mb=32, log_mb=1, inodes=4096)  # small, so the disk attacks end quickly
 DB_LIMIT_MB = 32  # a trial database starts at about 8 MB
+TEST_TIMEOUT_S = 12  # the hidden tests' wall clock
 CANARY = "sk-ant-CANARY-" + secrets.token_hex(12)
 
 
@@ -131,7 +132,8 @@ def hostile(tmp_path_factory, grading_env) -> HostileRun:
     accepted: list = []
     threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
     task = load_task(ATTACKS)
-    spec = dataclasses.replace(task.grading, test_timeout_s=12, per_test_timeout_s=4, db_limit_mb=DB_LIMIT_MB, env={
+    spec = dataclasses.replace(task.grading, test_timeout_s=TEST_TIMEOUT_S, per_test_timeout_s=4,
+                               db_limit_mb=DB_LIMIT_MB, env={
         "HOSTILE_CANARY_FILE": str(canary_file), "HOSTILE_PORT": str(server.getsockname()[1]),
         "HOSTILE_OTHER_DB": other.name, "HOSTILE_MARKER": str(marker), "HOSTILE_HOST_DIR": str(host_dir),
         "HOSTILE_HARNESS_PID": str(os.getpid())})
