@@ -13,6 +13,8 @@ from tests.graders.test_hostile import LIMITS
 pytestmark = pytest.mark.docker
 DOCKER_EXPECTED = {  # attack -> reason, where it differs from bwrap's
     "inode-fill": "tests_failed",  # bounded the same; pytest still wrote its report (observed, not explained)
+    "flood-stdout": "tests_failed",  # stdout is a FIFO, not the regular file it floods (the relay's cap: see
+    # test_docker_sandbox.py); its prints go to pytest's capture file in the bounded /tmp
 }
 TEST_TIMEOUT_S = 30  # a container's python starts slower under load (a 1-core quota)
 
@@ -35,7 +37,6 @@ def test_the_disk_and_output_attacks_are_bounded(hostile):  # noqa: F811 - docke
     regular file its ``say`` looks for, so the bound is read from the verdict and the workspace tmpfs."""
     assert hostile.stale_mounts == [], "a workspace tmpfs was left mounted"
     assert hostile.verdicts["fill-disk"].reason == "resource_limit", hostile.verdicts["fill-disk"].detail
-    assert "file-size limit" in hostile.verdicts["flood-stdout"].detail
     for folder in hostile.logs.iterdir():
         for log in folder.glob("*.log"):
             assert log.stat().st_size <= LIMITS.log_mb * 1024 * 1024 + 8192, f"{log} was not capped"
