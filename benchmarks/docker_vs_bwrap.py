@@ -6,6 +6,7 @@ median per-check time and the median per-check overhead of docker over bwrap (pa
 each run's wall time. The runtime image is built first (``setup --docker``), so its build is not counted.
 
     python benchmarks/docker_vs_bwrap.py --tasks 'greet-*,queue-*' [--docker-image BASE]
+    python benchmarks/docker_vs_bwrap.py --compare RESULTS_DIR BWRAP_RUN DOCKER_RUN   # two finished validate runs
 """
 
 from __future__ import annotations
@@ -41,17 +42,28 @@ def run(sandbox: str, tasks: str, results: Path, image: str | None, tasks_dir: s
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--tasks", required=True)
+    parser.add_argument("--tasks", default="*")
     parser.add_argument("--docker-image")
     parser.add_argument("--tasks-dir")
+    parser.add_argument("--compare", nargs=3, metavar=("RESULTS_DIR", "BWRAP_RUN", "DOCKER_RUN"))
     args = parser.parse_args()
+    walls: dict[str, float] = {}
+    by_backend = {}
+    if args.compare:
+        results = Path(args.compare[0])
+        for sandbox, run_id in zip(("bwrap", "docker"), args.compare[1:], strict=True):
+            by_backend[sandbox] = {(r["task_id"], r["model"]): r for r in RunDir(results, run_id).records()}
+        return summarize(by_backend, walls)
     setup = [sys.executable, "-c", SETUP_COMMAND, *([args.docker_image] if args.docker_image else [])]
     subprocess.run(setup, cwd=REPO, check=True)
     results = Path(tempfile.mkdtemp(prefix="docker-vs-bwrap-"))
-    walls, by_backend = {}, {}
     for sandbox in ("bwrap", "docker"):
         walls[sandbox], records = run(sandbox, args.tasks, results, args.docker_image, args.tasks_dir)
         by_backend[sandbox] = {(r["task_id"], r["model"]): r for r in records}
+    return summarize(by_backend, walls)
+
+
+def summarize(by_backend: dict, walls: dict[str, float]) -> int:
     keys = sorted(set(by_backend["bwrap"]) & set(by_backend["docker"]))
     print(f"{'task':32} {'solution':28} {'bwrap':22} {'docker':22}")
     agree, overheads, per_check = 0, [], {"bwrap": [], "docker": []}
@@ -72,8 +84,11 @@ def main() -> int:
         print(f"per check (hidden tests, durability; {len(overheads)} pairs): median bwrap "
               f"{statistics.median(per_check['bwrap']):.2f} s, docker {statistics.median(per_check['docker']):.2f} s, "
               f"median docker - bwrap {statistics.median(overheads):+.2f} s")
-    print(f"validate wall time: bwrap {walls['bwrap']:.0f} s, docker {walls['docker']:.0f} s ({len(keys)} trials, "
-          "--slots 1)")
+    if walls:
+        print(f"validate wall time: bwrap {walls['bwrap']:.0f} s, docker {walls['docker']:.0f} s ({len(keys)} trials, "
+              "--slots 1)")
+    grading = {b: sum(r["grading_s"] for r in by_backend[b].values()) for b in by_backend}
+    print(f"grading time summed over trials: bwrap {grading['bwrap']:.0f} s, docker {grading['docker']:.0f} s")
     return 0 if agree == len(keys) else 1
 
 
