@@ -75,7 +75,7 @@ def summarize(by_backend: dict, walls: dict[str, float]) -> int:
               f"  {str(d['passed']):5} {str(d['reason'])[:9]:9} {d['grading_s']:5.1f}s{'' if same else '  DIFFERS'}")
         checks_b = {c["name"]: c["duration_s"] for c in b.get("checks") or []}
         for c in d.get("checks") or []:
-            if c["name"] in checks_b and c["name"] != "static_rules":
+            if c["name"] in checks_b and c["name"] != "rules":
                 overheads.append(c["duration_s"] - checks_b[c["name"]])
                 per_check["docker"].append(c["duration_s"])
                 per_check["bwrap"].append(checks_b[c["name"]])
