@@ -6,7 +6,9 @@ non-root user (the slot's uid), no capabilities, ``no-new-privileges``, only the
 passes, cgroup limits on the whole trial (memory with no swap, pids, a CPU quota) besides the per-process
 rlimits, and ``/tmp``, ``/run`` and ``/dev/shm`` as tmpfs mounts with sizes and inode counts. The workspace is
 the same bounded scratch tmpfs the bwrap backend uses, bound at ``/workspace``; Postgres is reached through its
-socket directory, bound at the same path. The container is killed at the wall clock and always removed.
+socket directory, bound at the same path. docker-init is pid 1 (it reaps orphans; the code itself is never the
+namespace's unkillable init, so a task's own SIGKILL drill works). The wall clock starts once the container
+runs; at it the container is killed, and it is always removed.
 
 File descriptors cannot cross into a container, so stdout/stderr and every ``pass_fds`` entry (the hidden
 tests' result stream) go through FIFOs in the scratch directory: a small wrapper in the container opens each,
