@@ -4,6 +4,7 @@ the harness's environment. Prints one row per attack: its verdict, reason and gr
 canary appears in any file of the run, and whether any process of a sandbox uid is left.
 
     python benchmarks/hostile_suite.py            # about 2 minutes (two attacks run into the 30 s wall clock)
+    python benchmarks/hostile_suite.py --sandbox docker [--docker-image BASE]   # the same under docker
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def main() -> int:
     env = {**os.environ, "ANTHROPIC_API_KEY": canary, "OPENAI_API_KEY": canary}
     done = subprocess.run([sys.executable, str(REPO / "run_eval.py"), "validate", "--tasks-dir",
                            str(REPO / "tests" / "fixtures" / "hostile"), "--repeats", "1", "--run-id", "hostile",
-                           "--results-dir", str(results), "--slots", "1"],
+                           "--results-dir", str(results), "--slots", "1", *sys.argv[1:]],
                           cwd=REPO, env=env, capture_output=True, text=True)
     records = RunDir(results, "hostile").records()
     print(f"{'attack':20} {'status':7} {'passed':6} {'reason':16} {'grading':>8}  detail")

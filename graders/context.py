@@ -8,8 +8,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from graders.databases import DatabaseFactory, DatabaseGuard, TrialDatabase
+from graders.docker_sandbox import engine
 from graders.postgres import PostgresServer, connect_server, start_cluster
-from graders.runtime import Runtime, ensure_runtime
+from graders.runtime import REQUIREMENTS, Runtime, ensure_runtime
 from graders.sandbox import BwrapSandbox, Limits, Running, RunResult, Sandbox, make_sandbox
 from graders.spec import GradingSpec
 
@@ -32,7 +33,8 @@ class GradingEnvironment:
     @contextmanager
     def open(cls, sandbox: str = "bwrap", *, cache_dir: Path | None = None, runtime: Runtime | None = None,
              pg_url: str | None = None, server: PostgresServer | None = None, parent_dir: Path | None = None,
-             keep_databases: bool = False, announce: Announce | None = None) -> Iterator[GradingEnvironment]:
+             keep_databases: bool = False, announce: Announce | None = None,
+             docker_image: str | None = None) -> Iterator[GradingEnvironment]:
         """The one recipe for a grading environment: the sandbox check first (fails fastest), then the runtime
         venv (``runtime``, or built under ``cache_dir``), then Postgres (``server`` as given, else one at
         ``pg_url``, else a throwaway cluster under ``parent_dir``) and its template database. A server this
@@ -40,6 +42,8 @@ class GradingEnvironment:
         status = announce or (lambda _message: nullcontext())
         if sandbox == "bwrap":
             BwrapSandbox()  # raises with the install command when bubblewrap is missing
+        if sandbox == "docker":
+            engine()  # raises with what to start when no engine answers
         if runtime is None:
             if cache_dir is None:
                 raise ValueError("GradingEnvironment.open needs a runtime or a cache_dir")
@@ -50,7 +54,8 @@ class GradingEnvironment:
             server = connect_server(pg_url) if pg_url else start_cluster(parent_dir)
         try:
             shared = [server.socket_dir] if server.socket_dir else []
-            box = make_sandbox(sandbox, [runtime.root], shared)
+            with status(f"Preparing the {sandbox} sandbox..."):
+                box = make_sandbox(sandbox, [runtime.root], shared, docker_image, REQUIREMENTS)
             factory = DatabaseFactory(server, runtime.python, runtime.dbos_version)
             with status("Preparing the template database..."):
                 factory.prepare_template()

@@ -66,6 +66,8 @@ class Limits:
     log_mb: int = 4  # of a run's output, the first and last halves of this are kept
     msgqueue_kb: int = 64  # POSIX message queues (RLIMIT_MSGQUEUE)
     sigpending: int = 256  # queued signals (RLIMIT_SIGPENDING)
+    memory_mb: int = 2048  # the whole trial's memory, no swap (docker only: a cgroup; bwrap has RLIMIT_AS)
+    cpus: float = 1.0  # the whole trial's CPU quota in cores (docker only)
 
 
 @dataclass(frozen=True)
@@ -234,12 +236,21 @@ class BwrapSandbox(Sandbox):
         return cmd + ["--", *argv], {}, uid if self.as_root else None
 
 
-def make_sandbox(kind: str, read_only: Sequence[Path], shared: Sequence[Path]) -> Sandbox:
+SANDBOXES = ("bwrap", "docker", "none")
+
+
+def make_sandbox(kind: str, read_only: Sequence[Path], shared: Sequence[Path], docker_image: str | None = None,
+                 requirements: Sequence[str] = ()) -> Sandbox:
+    """``read_only[0]`` is the runtime venv: bound in by bwrap, built into the image by docker."""
     if kind == "bwrap":
         return BwrapSandbox(read_only, shared)
+    if kind == "docker":
+        from graders.docker_sandbox import DEFAULT_BASE, DockerSandbox
+
+        return DockerSandbox(read_only[0], shared, docker_image or DEFAULT_BASE, requirements)
     if kind == "none":
         return NoSandbox(read_only, shared)
-    raise SetupError(f"--sandbox {kind}: unknown sandbox; use bwrap or none")
+    raise SetupError(f"--sandbox {kind}: unknown sandbox; use {', '.join(SANDBOXES)}")
 
 
 def _claim_uid() -> tuple[int, IO[str]]:

@@ -25,6 +25,8 @@ from harness.stats import DEFAULT_TEST, TESTS
 SUBCOMMANDS = ("run", "tasks", "report", "check", "validate", "setup", "skill-check", "compare", "nightly", "baseline",
                "worker", "grade", "plan", "runs")
 
+DOCKER_IMAGE_HELP = ("with --sandbox docker: the base image the runtime image is built from (default "
+                     "$DBOS_EVAL_DOCKER_IMAGE, else python:3.11-slim)")
 DESCRIPTION = """\
 dbos-skill-eval: does the dbos-python agent skill make coding models write better DBOS code?
 
@@ -78,8 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--run-id", metavar="ID", help="name of the run; reuse it to resume (default: a timestamp)")
     run.add_argument("--pg-url", metavar="URL", help="Postgres to grade against, needs CREATEROLE and CREATEDB "
                      "(default: $DBOS_EVAL_PG_URL, else a throwaway cluster from the local PostgreSQL binaries)")
-    run.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap",
-                     help="how generated code runs: bwrap (default) or none (unsandboxed; only when asked)")
+    run.add_argument("--sandbox", choices=("bwrap", "docker", "none"), default="bwrap",
+                     help="how generated code runs: bwrap (default), docker (a container per check; macOS, "
+                          "Windows) or none (unsandboxed; only when asked)")
+    run.add_argument("--docker-image", metavar="BASE", default=None, help=DOCKER_IMAGE_HELP)
     run.add_argument("--keep-dbs", action="store_true", help="keep each trial's database after grading")
     run.add_argument("--slots", type=int, metavar="N", help="trials graded at once (default: CPU count)")
     run.add_argument("--gen-concurrency", type=int, default=8, metavar="N", dest="generation_concurrency",
@@ -119,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="skill versions the runs use, repeatable (default: skill/)")
     worker.add_argument("--pg-url", metavar="URL", help="Postgres for trial databases (default: $DBOS_EVAL_PG_URL, "
                         "else a throwaway cluster of this worker's own)")
-    worker.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap")
+    worker.add_argument("--sandbox", choices=("bwrap", "docker", "none"), default="bwrap")
+    worker.add_argument("--docker-image", metavar="BASE", default=None, help=DOCKER_IMAGE_HELP)
     worker.add_argument("--no-generation", action="store_true", help="grade only (no model calls here)")
     worker.add_argument("--no-grading", action="store_true", help="generate only (no sandbox or Postgres here)")
     worker.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
@@ -169,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="all mutants (default), or each task's first only (the fast subset CI runs)")
     validate.add_argument("--alternatives", choices=("all", "first", "none"), default="all",
                           help="all alternatives (default), each task's first only (the fast subset CI runs), or none")
-    validate.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap")
+    validate.add_argument("--sandbox", choices=("bwrap", "docker", "none"), default="bwrap")
+    validate.add_argument("--docker-image", metavar="BASE", default=None, help=DOCKER_IMAGE_HELP)
     validate.add_argument("--slots", type=int, metavar="N", help="trials graded at once (default: CPU count)")
 
     grade = sub.add_parser("grade", help="grade folders of files (laid over a task's app/) with every check of the "
@@ -181,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="text (default) or JSON on stdout (progress goes to stderr)")
     grade.add_argument("--pg-url", metavar="URL", help="Postgres to grade against (default: $DBOS_EVAL_PG_URL, else "
                        "a throwaway cluster)")
-    grade.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap")
+    grade.add_argument("--sandbox", choices=("bwrap", "docker", "none"), default="bwrap")
+    grade.add_argument("--docker-image", metavar="BASE", default=None, help=DOCKER_IMAGE_HELP)
     grade.add_argument("--slots", type=int, metavar="N", help="folders graded at once (default: CPU count)")
     for flag in ("--run-id", "--results-dir", "--tasks-dir"):
         grade.add_argument(flag, metavar=flag.strip("-").split("-")[0].upper(),
@@ -262,6 +269,7 @@ def cmd_worker(args: argparse.Namespace, console: Console) -> int:
 
     config = build_worker_config(system_db=args.system_db, executor_id=args.executor_id, tasks_dir=args.tasks_dir,
                                  skills=args.skills, pg_url=args.pg_url, sandbox=args.sandbox,
+                          docker_image=args.docker_image,
                                  results_dir=args.results_dir, generation=not args.no_generation,
                                  grading=not args.no_grading)
     return run_worker(config, console)
@@ -303,6 +311,7 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
         raise UserError(f"--repeats {args.repeats}: must be at least 1")
     config = build_config(run_id=args.run_id or f"validate-{default_run_id()}", models=["reference"], arms=["none"],
                           skills=None, tasks=args.tasks, epochs=1, pg_url=args.pg_url, sandbox=args.sandbox,
+                          docker_image=args.docker_image,
                           keep_dbs=False, slots=args.slots, results_dir=args.results_dir, tasks_dir=args.tasks_dir)
     return validate(config, console, args.repeats, args.mutants, args.alternatives)
 
@@ -314,7 +323,8 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     dirs = check_dirs(args.dirs)
     config = build_config(run_id=args.run_id or f"grade-{default_run_id()}-{os.getpid()}",
                           models=[f"dir:{d}" for d in dirs], arms=["none"], skills=None, tasks=None, epochs=1,
-                          pg_url=args.pg_url, sandbox=args.sandbox, keep_dbs=False, slots=args.slots,
+                          pg_url=args.pg_url, sandbox=args.sandbox,
+                          docker_image=args.docker_image, keep_dbs=False, slots=args.slots,
                           results_dir=args.results_dir, tasks_dir=args.tasks_dir)
     task = resolve_task(config, args.task)
     progress = make_console(stderr=True) if args.format == "json" else console

@@ -63,6 +63,7 @@ class RunConfig:
     system_db: str | None = None  # a shared Postgres system database: workers on other machines join the run
     workers_only: bool = False  # with system_db: this process enqueues and records; workers generate and grade
     agent_tools: str = "files"  # real models' agent tools: files, or exec (also run_command in the sandbox)
+    docker_image: str | None = None  # with sandbox docker: the base of the runtime image (None: the default)
 
     @property
     def response_cache_dir(self) -> Path:
@@ -105,7 +106,8 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
                  tasks_dir: str | None = None, mode: str = "agent", base_url: str | None = None,
                  max_cost: float | None = None, dry_run: bool = False, use_cache: bool = True,
                  params: dict | list[str] | None = None, system_db: str | None = None,
-                 workers_only: bool = False, agent_tools: str = "files") -> RunConfig:
+                 workers_only: bool = False, agent_tools: str = "files",
+                 docker_image: str | None = None) -> RunConfig:
     """The run's configuration, checked (one-line user errors). ``params`` as ``--param KEY=VALUE`` strings or a
     dict. ``run``'s flags arrive through ``config_from_args``: each flag's dest is a parameter here."""
     if isinstance(params, list):
@@ -153,8 +155,9 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
     skill_paths = tuple(resolve_skill_spec(s, results_root(results_dir) / "cache", REPO)
                         for s in (skills or [str(REPO / "skill")]))  # a directory or git:REV:PATH
     patterns = tuple(p.strip() for p in (tasks or "").split(",") if p.strip())
-    if sandbox not in ("bwrap", "none"):
-        raise UserError(f"--sandbox {sandbox}: use bwrap or none")
+    if sandbox not in ("bwrap", "docker", "none"):
+        raise UserError(f"--sandbox {sandbox}: use bwrap, docker or none")
+    docker_image = docker_image or os.environ.get("DBOS_EVAL_DOCKER_IMAGE") or None
     if sandbox == "none":
         notices.append("WARNING: --sandbox none runs generated code unsandboxed, as you, with your files")
     if generation_concurrency < 1:
@@ -174,6 +177,7 @@ def build_config(*, run_id: str | None, models: list[str] | None, arms: list[str
         notices=tuple(notices), mode=mode, base_url=base_url, max_cost=max_cost, dry_run=dry_run,
         use_cache=use_cache, model_settings=settings, system_db=system_db, workers_only=workers_only,
         agent_tools=agent_tools,
+        docker_image=docker_image,
     )
 
 
@@ -210,11 +214,13 @@ class WorkerConfig:
     cache_dir: Path
     generation: bool = True
     grading: bool = True
+    docker_image: str | None = None
 
 
 def build_worker_config(*, system_db: str | None, executor_id: str | None, tasks_dir: str | None,
                         skills: list[str] | None, pg_url: str | None, sandbox: str, results_dir: str | None,
-                        generation: bool = True, grading: bool = True) -> WorkerConfig:
+                        generation: bool = True, grading: bool = True,
+                        docker_image: str | None = None) -> WorkerConfig:
     from graders.runtime import default_cache_dir
 
     url = check_system_db(system_db)
@@ -228,7 +234,8 @@ def build_worker_config(*, system_db: str | None, executor_id: str | None, tasks
     skill_paths = tuple(resolve_skill_spec(s, results / "cache", REPO) for s in (skills or [str(REPO / "skill")]))
     return WorkerConfig(url, executor_id, Path(tasks_dir) if tasks_dir else REPO / "tasks", skill_paths,
                         pg_url or os.environ.get(PG_URL_ENV) or None, sandbox, False, results,
-                        Path(os.environ.get("DBOS_EVAL_CACHE_DIR") or default_cache_dir()), generation, grading)
+                        Path(os.environ.get("DBOS_EVAL_CACHE_DIR") or default_cache_dir()), generation, grading,
+                        docker_image or os.environ.get("DBOS_EVAL_DOCKER_IMAGE") or None)
 
 
 def model_settings(models: list[str], mode: str, base_url: str | None, params: dict) -> dict[str, ModelSettings]:

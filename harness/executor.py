@@ -80,5 +80,6 @@ def open_executor(config: RunConfig | WorkerConfig, console: Console, *, grading
         yield Executor(by_id, by_hash, None)
         return
     with GradingEnvironment.open(config.sandbox, cache_dir=config.cache_dir, pg_url=config.pg_url,
-                                 keep_databases=config.keep_dbs, announce=console.status) as env:
+                                 keep_databases=config.keep_dbs, announce=console.status,
+                                 docker_image=config.docker_image) as env:
         yield Executor(by_id, by_hash, env)

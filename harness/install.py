@@ -1,6 +1,9 @@
 """`python run_eval.py setup`: install what a run needs. Standard library only: it runs before the
 Python dependencies exist.
 
+With ``--docker`` it also builds the docker sandbox's runtime image (``--docker-image BASE``, default
+python:3.11-slim): it needs a running engine, which setup does not start.
+
 System packages (bubblewrap for the sandbox, PostgreSQL server binaries for the throwaway cluster, venv for
 the grading runtime) are installed with apt-get when we have the rights; otherwise the exact command is
 printed and the exit code is 2.
@@ -46,9 +49,10 @@ def install_claude_code() -> int:
     return 0
 
 
-def missing_system_packages() -> list[str]:
+def missing_system_packages(docker: bool = False) -> list[str]:
+    """With ``docker`` the graded code runs in containers: bubblewrap, setpriv and prlimit are not needed."""
     missing = []
-    if not shutil.which("bwrap"):
+    if not docker and not shutil.which("bwrap"):
         missing.append("bubblewrap")
     have_pg = shutil.which("initdb") or glob.glob("/usr/lib/postgresql/*/bin/initdb")
     if not have_pg and not os.environ.get("DBOS_EVAL_PG_URL"):
@@ -56,7 +60,8 @@ def missing_system_packages() -> list[str]:
     if subprocess.run(["/usr/bin/python3", "-c", "import ensurepip, venv"], capture_output=True,
                       check=False).returncode != 0:
         missing.append("python3-venv")
-    for tool, package in (("pkill", "procps"), ("setpriv", "util-linux"), ("prlimit", "util-linux")):
+    tools = (("pkill", "procps"),) + (() if docker else (("setpriv", "util-linux"), ("prlimit", "util-linux")))
+    for tool, package in tools:
         if not shutil.which(tool) and package not in missing:
             missing.append(package)
     return missing
@@ -77,16 +82,28 @@ def install_system_packages(packages: list[str]) -> int:
     return 0
 
 
+def docker_setup(argv: list[str]) -> int:
+    """``setup --docker [--docker-image BASE]``: build the docker sandbox's runtime image ahead of time."""
+    base = argv[argv.index("--docker-image") + 1] if "--docker-image" in argv[:-1] else ""
+    if "--docker-image" in argv and not base:
+        print("setup --docker-image: needs an image name (e.g. python:3.11-slim)")
+        return 2
+    from graders.docker_sandbox import SETUP_COMMAND  # installed by now (pip install -e . ran first)
+
+    return subprocess.run([sys.executable, "-c", SETUP_COMMAND, *([base] if base else [])], cwd=REPO,
+                          check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[2:] if argv is None else argv
-    unknown = [a for a in args if a != "--no-claude-code"]
-    if unknown:
-        print(f"setup: unknown argument {unknown[0]} (the only option is --no-claude-code)")
+    argv = sys.argv[2:] if argv is None else argv
+    if unknown := [a for a in argv if a not in ("--docker", "--docker-image", "--no-claude-code") and not
+                   (argv.index(a) > 0 and argv[argv.index(a) - 1] == "--docker-image")]:
+        print(f"setup: unknown argument {unknown[0]} (setup takes --no-claude-code, --docker [--docker-image BASE])")
         return 2
     if sys.version_info < (3, 11):  # noqa: UP036 - runs before the package metadata is checked
         print(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]})")
         return 2
-    missing = missing_system_packages()
+    missing = missing_system_packages(docker="--docker" in argv)
     if missing and (code := install_system_packages(missing)) != 0:
         return code
     print("Installing Python packages (pip install -e .)", flush=True)
@@ -94,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     if subprocess.run(pip, check=False).returncode != 0:
         print("pip install failed; see the output above")
         return 2
-    if "--no-claude-code" not in args and (code := install_claude_code()) != 0:
+    if "--no-claude-code" not in argv and (code := install_claude_code()) != 0:
+        return code
+    if "--docker" in argv and (code := docker_setup(argv)) != 0:
         return code
     print("Setup complete. Next: python run_eval.py")
     return 0

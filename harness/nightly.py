@@ -25,8 +25,8 @@ from harness.results import RunDir, results_root
 from harness.stats import DEFAULT_TEST, TESTS
 
 SECTIONS = {
-    "nightly": {"run_id_prefix", "models", "skills", "arms", "tasks", "epochs", "sandbox", "slots", "pg_url",
-                "agent_tools"},
+    "nightly": {"run_id_prefix", "models", "skills", "arms", "tasks", "epochs", "sandbox", "docker_image", "slots",
+                "pg_url", "agent_tools"},
     "budget": {"max_trials", "max_cost_usd"},
     "compare": {"alpha", "min_effect_pp", "fail_on_infra_errors", "test"},
     "aa": {"models", "arms", "tasks", "epochs"},
@@ -53,6 +53,7 @@ class NightlyConfig:
     epochs: int = 1
     run_id_prefix: str = "nightly"
     sandbox: str = "bwrap"
+    docker_image: str | None = None
     slots: int | None = None
     pg_url: str | None = None
     max_trials: int | None = None
@@ -135,7 +136,9 @@ def load_config(path: Path) -> NightlyConfig:
         tasks=",".join(_strings(f"{at} tasks", night["tasks"])) if night.get("tasks") else "",
         epochs=epochs, run_id_prefix=_typed(f"{at} run_id_prefix", night.get("run_id_prefix", "nightly"), str,
                                             "a string"),
-        sandbox=_typed(f"{at} sandbox", night.get("sandbox", "bwrap"), str, "bwrap or none"),
+        sandbox=_typed(f"{at} sandbox", night.get("sandbox", "bwrap"), str, "bwrap, docker or none"),
+        docker_image=_typed(f"{at} docker_image", night["docker_image"], str, "an image name")
+        if "docker_image" in night else None,
         slots=_typed(f"{at} slots", slots, int, "a whole number") if slots is not None else None,
         pg_url=night.get("pg_url"), max_trials=max_trials, max_cost_usd=float(max_cost) if max_cost else None,
         alpha=alpha, min_effect=float(_typed(f"{path}: [compare] min_effect_pp", comp.get("min_effect_pp", 0),
@@ -176,7 +179,7 @@ def run_nightly(config_path: Path, console: Console, *, run_id: str | None = Non
     config = build_config(run_id=run_id or f"{cfg.run_id_prefix}-{default_run_id()}", models=list(cfg.models),
                           arms=list(cfg.arms), skills=list(cfg.skills), tasks=cfg.tasks, epochs=cfg.epochs,
                           pg_url=cfg.pg_url, sandbox=cfg.sandbox, keep_dbs=False, slots=cfg.slots,
-                          results_dir=str(results), tasks_dir=tasks_dir,
+                          results_dir=str(results), tasks_dir=tasks_dir, docker_image=cfg.docker_image,
                           max_cost=cfg.max_cost_usd or None, agent_tools=cfg.agent_tools)
     base = baseline.latest(results)
     n_trials = len(expand(load_tasks(config.tasks_dir, config.task_patterns), config.models, config.arms,
@@ -234,7 +237,7 @@ def noise_floor(cfg: NightlyConfig, config: Any, run: RunDir, results: Path, con
             run_id=f"{config.run_id}-aa", models=list(cfg.aa.models), arms=list(cfg.aa.arms),
             skills=list(cfg.skills), tasks=cfg.aa.tasks, epochs=cfg.aa.epochs, pg_url=cfg.pg_url,
             sandbox=cfg.sandbox, keep_dbs=False, slots=cfg.slots, results_dir=str(results),
-            tasks_dir=str(config.tasks_dir), agent_tools=cfg.agent_tools)
+            tasks_dir=str(config.tasks_dir), agent_tools=cfg.agent_tools, docker_image=cfg.docker_image)
         run_evaluation(slice_config, console)
         source = RunDir(results, slice_config.run_id)
     df = analysis.trials_frame(source.records())

@@ -1,4 +1,4 @@
-"""Shared fixtures. Tests that need PostgreSQL or bubblewrap skip (with the reason) where they are missing,
+"""Shared fixtures. Tests that need PostgreSQL, bubblewrap or Docker skip (with the reason) where they are missing,
 except under CI, where both are installed and a skip would hide a failure."""
 
 from __future__ import annotations
@@ -51,4 +51,29 @@ def grading_env(pg_server, runtime, bwrap_available):
     from graders import GradingEnvironment
 
     with GradingEnvironment.open("bwrap", runtime=runtime, server=pg_server) as env:
+        yield env
+
+
+@pytest.fixture(scope="session")
+def docker_base():
+    """The base image the docker tests build their runtime image from: $DBOS_EVAL_DOCKER_BASE (.ci/run builds
+    one with debootstrap, since no registry is reachable here), else the default python:3.11-slim if present."""
+    from graders.docker_sandbox import DEFAULT_BASE, engine
+    from graders.errors import SetupError
+
+    try:
+        client = engine()
+    except SetupError as exc:
+        _missing(f"a Docker engine ({exc})")
+    base = os.environ.get("DBOS_EVAL_DOCKER_BASE") or DEFAULT_BASE
+    if not client.images.list(name=base):
+        _missing(f"the docker base image {base} (.ci/docker.sh builds one)")
+    return base
+
+
+@pytest.fixture(scope="session")
+def docker_grading_env(pg_server, runtime, docker_base):
+    from graders import GradingEnvironment
+
+    with GradingEnvironment.open("docker", runtime=runtime, server=pg_server, docker_image=docker_base) as env:
         yield env

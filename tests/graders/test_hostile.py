@@ -51,6 +51,7 @@ EXPECTED = {
 }
 LIMITS = Limits(workspace_mb=64, tmp_mb=32, log_mb=1, inodes=4096)  # small, so the disk attacks end quickly
 DB_LIMIT_MB = 32  # a trial database starts at about 8 MB
+TEST_TIMEOUT_S = 12  # the hidden tests' wall clock
 CANARY = "sk-ant-CANARY-" + secrets.token_hex(12)
 
 
@@ -73,18 +74,23 @@ class HostileRun:
     databases_mb: tuple[float, float]  # all databases of the cluster before and after the run
 
 
-class WatchedSandbox(BwrapSandbox):
-    """The real sandbox, noting every process of a trial's uid still alive once its slot is released (checked
-    at once: other test runs on the machine may claim the same uid right after)."""
+def watched(box: BwrapSandbox) -> BwrapSandbox:
+    """The real sandbox (bwrap, or docker's subclass of it), noting every process of a trial's uid still alive
+    once its slot is released (checked at once: other test runs on the machine may claim the same uid next)."""
 
-    survivors: list[int] = []
+    class Watched(type(box)):  # type: ignore[misc,valid-type]
+        survivors: list[int] = []
 
-    @contextmanager
-    def slot(self):
-        with super().slot() as uid:
-            yield uid
-            held = uid
-        self.survivors += _live_pids(held) if held is not None else []
+        @contextmanager
+        def slot(self):
+            with super().slot() as uid:
+                yield uid
+                held = uid
+            self.survivors += _live_pids(held) if held is not None else []
+
+    copy = Watched.__new__(Watched)
+    copy.__dict__.update(box.__dict__)
+    return copy
 
 
 def workspace(root: Path, mutant: str | None) -> Path:
@@ -116,7 +122,7 @@ def hostile(tmp_path_factory, grading_env) -> HostileRun:
     canary_file = root / "secret-api-key.txt"
     canary_file.write_text(CANARY + "\n")
     marker = root / "copy-to-program-ran"
-    sandbox = WatchedSandbox(grading_env.sandbox.read_only, grading_env.sandbox.shared)
+    sandbox = watched(grading_env.sandbox)
     env = dataclasses.replace(grading_env, limits=LIMITS, sandbox=sandbox)
     other = env.databases.create("hostile-other")
     with psycopg.connect(other.url, autocommit=True) as conn:
@@ -126,7 +132,8 @@ def hostile(tmp_path_factory, grading_env) -> HostileRun:
     accepted: list = []
     threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
     task = load_task(ATTACKS)
-    spec = dataclasses.replace(task.grading, test_timeout_s=12, per_test_timeout_s=4, db_limit_mb=DB_LIMIT_MB, env={
+    spec = dataclasses.replace(task.grading, test_timeout_s=TEST_TIMEOUT_S, per_test_timeout_s=4,
+                               db_limit_mb=DB_LIMIT_MB, env={
         "HOSTILE_CANARY_FILE": str(canary_file), "HOSTILE_PORT": str(server.getsockname()[1]),
         "HOSTILE_OTHER_DB": other.name, "HOSTILE_MARKER": str(marker), "HOSTILE_HOST_DIR": str(host_dir),
         "HOSTILE_HARNESS_PID": str(os.getpid())})

@@ -207,7 +207,8 @@ def test_setup_takes_only_no_claude_code(capsys):
     from harness.install import main
 
     assert main(["--bogus"]) == 2
-    assert "unknown argument --bogus (the only option is --no-claude-code)" in capsys.readouterr().out
+    assert "unknown argument --bogus (setup takes --no-claude-code, --docker [--docker-image BASE])" in \
+        capsys.readouterr().out
 
 
 def test_what_each_arm_appends_to_claude_codes_system_prompt(request_for):
