@@ -41,7 +41,7 @@ def test_cancel_stops_an_export_and_resume_finishes_it_without_redoing_partition
     wait_until(lambda: written("all-orders"), timeout=20, message="the export to get going")
 
     ops("cancel", big)
-    assert wait_for_status(big, "CANCELLED", timeout=5) == "CANCELLED"
+    assert wait_for_status(big, "CANCELLED", timeout=30) == "CANCELLED"
     at_cancel = len(written("all-orders"))
     deadline = time.monotonic() + 2 * COPY_S  # a partition already being copied may still land
     while time.monotonic() < deadline:
