@@ -107,7 +107,8 @@ def test_a_claude_code_run_on_a_worker_starts_the_cli_there(tmp_path, system_db,
     events = json.loads((trial / "transcript.json").read_text())
     calls = [c["name"] for e in events if e.get("role") == "assistant" for c in e.get("tool_calls") or []]
     assert calls == ["Write"]
-    assert record["usage"]["input_tokens"] >= 1500 + 1700 and record["usage"]["spent_usd"] > 0
+    usage = record["usage"]  # the proxy's counts on the worker (the loopback model has no price)
+    assert usage["input_tokens"] >= 1500 + 1700 and usage["output_tokens"] >= 400 + 10
     run_trials = results / "runs" / "cc-dist" / "trials"
     assert not steps(run_trials, "generate") and not steps(run_trials, "grade"), "the coordinator generated"
     assert steps(results / "w-a", "generate") and steps(results / "w-a", "grade")
