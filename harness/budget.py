@@ -5,7 +5,8 @@ flight finish, and the run says how far it got.
 Money is new API spend of this invocation (``usage.spent_usd``: response-cache hits and trials finished by an
 earlier invocation of the same run id cost nothing). A trial's estimate is the mean cost of the trials of the
 same model and arm that have finished in this invocation, or, before any has, ``harness.models.pricing``'s generous
-prior guess."""
+prior guess, with what a backend adds to every call on top of the harness's own prompt (``EXEC_OVERHEAD_CHARS``,
+``CLAUDE_CODE_OVERHEAD_CHARS``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,17 @@ from typing import Any
 
 from harness.records import TrialRecord
 from harness.trials import Trial
+
+# What a backend resends with every call, on top of the harness's prompt and tools (characters; the prior counts
+# each call as resending its whole prompt, so these are per call):
+# - exec (``--agent-tools exec``): besides run_command's definition, command outputs accumulate in the history;
+#   one capped output (first and last 6,000 characters, ``harness.models.exec_tool``) is the allowance. The
+#   loopback script of ``benchmarks/agent_tools.py`` measured 5,011 input tokens for exec against 2,223 for files.
+# - ``claude-code/<model>``: Claude Code's own system prompt and tool definitions (Read, Write, Edit, Glob, Grep,
+#   Bash, Skill), about 54,000 characters in the CLI's first request (``benchmarks/claude_code.py`` prints it);
+#   they replace the harness's tools, which the CLI does not offer.
+EXEC_OVERHEAD_CHARS = 12_000
+CLAUDE_CODE_OVERHEAD_CHARS = 54_000
 
 
 @dataclass
@@ -63,6 +75,7 @@ def prior_estimates(trials: list[Trial], tasks: Mapping[str, Any], skills: Mappi
     """Each real-model trial's estimated cost (None when the model has no price; 0 for offline models)."""
     from harness.models.agent import first_message, tools_for
     from harness.models.pricing import estimate_trial_tokens
+    from harness.models.settings import CLAUDE_CODE
     from harness.prompts import build_request
     from harness.skills import Arm
 
@@ -78,9 +91,14 @@ def prior_estimates(trials: list[Trial], tasks: Mapping[str, Any], skills: Mappi
             continue
         skill, arm = skills.get(trial.skill_hash or ""), Arm(trial.arm)
         request = build_request(trial, tasks[trial.task_id], skill)
-        tools = tools_for(model.mode, arm, skill)
+        agent_tools = model.get("agent_tools", "files")
+        tools = tools_for(model.mode, arm, skill, agent_tools)
         chars = len(request.system_prompt) + len(first_message(request, model.mode, tools))
-        chars += sum(len(t.description) + 200 for t in tools)
+        if model.provider in CLAUDE_CODE:
+            chars += CLAUDE_CODE_OVERHEAD_CHARS
+        else:
+            chars += sum(len(t.description) + 200 for t in tools)
+            chars += EXEC_OVERHEAD_CHARS if agent_tools == "exec" else 0
         if arm.reads_skill and skill is not None:  # SKILL.md and a few references, read on demand
             sizes = [len(text) for _, text in skill.files]
             chars += sizes[0] + 3 * (sum(sizes[1:]) // max(len(sizes) - 1, 1))

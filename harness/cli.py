@@ -145,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "permutation)")
     plan.add_argument("--alpha", type=float, default=0.05, metavar="P", help="significance level (default 0.05)")
     plan.add_argument("--mode", choices=("agent", "single-shot"), default="agent")
+    plan.add_argument("--agent-tools", default="files", metavar="files|exec",
+                      help="as run's --agent-tools: exec adds run_command and its outputs to the cost estimate")
     plan.add_argument("--results-dir", metavar="DIR", help=argparse.SUPPRESS)
     plan.add_argument("--tasks-dir", metavar="DIR", help=argparse.SUPPRESS)
     runs = sub.add_parser("runs", help="list runs (complete, interrupted, running); --abandon an interrupted one")
@@ -259,7 +261,7 @@ def cmd_plan(args: argparse.Namespace, console: Console) -> int:
 
     config = build_plan_config(models=listed(args.models), arms=listed(args.arms), skills=args.skills,
                                tasks=args.tasks, epochs=args.epochs, mode=args.mode, results_dir=args.results_dir,
-                               tasks_dir=args.tasks_dir)
+                               tasks_dir=args.tasks_dir, agent_tools=args.agent_tools)
     return run_plan(config, console, test=args.test, alpha=args.alpha, mde_pp=args.mde)
 
 

@@ -53,7 +53,7 @@ class PlanConfig:
 
 def build_plan_config(*, models: list[str] | None, arms: list[str] | None, skills: list[str] | None,
                       tasks: str | None, epochs: int, mode: str, results_dir: str | None,
-                      tasks_dir: str | None) -> PlanConfig:
+                      tasks_dir: str | None, agent_tools: str = "files") -> PlanConfig:
     """Validate the flags like ``run`` does (one line naming the bad one), without requiring API keys."""
     from harness.config import PROVIDER_KEYS, REPO, keys_present
     from harness.models.settings import default_models, is_api_model, parse_model_id, resolve_settings
@@ -74,8 +74,9 @@ def build_plan_config(*, models: list[str] | None, arms: list[str] | None, skill
         except ValueError:
             raise UserError(f"--arms {arm}: unknown arm (known: {ARM_NAMES})") from None
     results = results_root(results_dir)
+    overrides = {"agent_tools": agent_tools}  # resolve_settings checks it: one line naming a bad value
     settings = {m: resolve_settings(m, mode=mode, base_url="http://localhost/v1" if m.startswith(
-        "openai-compatible/") else None) for m in models if is_api_model(m)}
+        "openai-compatible/") else None, overrides=overrides) for m in models if is_api_model(m)}
     return PlanConfig(tuple(models), tuple(arm_values),
                       tuple(resolve_skill_spec(s, results / "cache", REPO) for s in (skills or [str(REPO / "skill")])),
                       tuple(p.strip() for p in (tasks or "").split(",") if p.strip()), epochs,

@@ -6,9 +6,12 @@ kills is ``benchmarks/resilience_resume.py``."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -99,3 +102,58 @@ def test_killed_at_fixed_points_a_run_resumes_with_no_repeated_call_and_the_same
         for trial_id in recorded:
             steps = (run.trial_dir(trial_id) / "steps.log").read_text().splitlines()
             assert not [s for s in steps if any(p in s for p in later)], (trial_id, steps)
+
+
+def test_a_killed_claude_code_run_resumes_without_paying_a_finished_session_again(tmp_path, needs_grading):
+    """``claude-code/<model>``: killed while the second session's first API call is in flight, resumed with the
+    same run id. The finished session is not run (or paid) again; the killed one runs again from its start."""
+    from harness.models.claude_code import find_cli
+    from tests.models.claude_code_server import ClaudeCodeServer
+    from tests.test_agent_backends_workers import CLAUDE_CODE, claude_code_session
+
+    cli = find_cli()
+    if cli is None:
+        pytest.skip("the Claude Code CLI is not installed (python run_eval.py setup)")
+    tasks = greet_tasks(tmp_path / "tasks", ["greet-a", "greet-b"])
+    results = tmp_path / "results"
+    run = RunDir(results, "cc")
+    held, release, order = threading.Event(), threading.Event(), []
+
+    def session(body: dict, n: int):  # the second task's first call is held until the harness is killed
+        task = re.search(r"\(task (greet-\w)\)", json.dumps(body.get("messages"))).group(1)
+        if task not in order:
+            order.append(task)
+        if task != order[0] and not release.is_set():
+            held.set()
+            release.wait(400)
+        return claude_code_session(body, n)
+
+    def sessions_of(server, task: str) -> int:  # main-session requests of one task
+        return sum(f"(task {task})" in json.dumps(r["body"].get("messages")) for r in server.main_requests)
+
+    with ClaudeCodeServer(session) as server:
+        args = ["run", "--run-id", "cc", "--slots", "1", "--gen-concurrency", "1", "--model", CLAUDE_CODE,
+                "--arm", "none", "--param", f"base_url={server.url}"]
+
+        def start() -> subprocess.Popen:
+            return start_cli(*args, results=results, tasks=tasks, log=tmp_path / "runs.log",
+                             env={"ANTHROPIC_API_KEY": API_KEY, "DBOS_EVAL_CLAUDE_CODE": str(cli)})
+
+        proc = start()
+        wait_for(lambda: (held.is_set() and len(run.records()) == 1) or proc.poll() is not None,
+                 "greet-a recorded and greet-b's session in flight", timeout_s=400)
+        assert proc.poll() is None, (tmp_path / "runs.log").read_text()[-3000:]
+        kill(proc)
+        release.set()
+        (first,) = run.records()
+        done, killed = order
+        assert first.task_id == done and sessions_of(server, done) == 2 and sessions_of(server, killed) == 1
+        proc = start()
+        assert proc.wait(timeout=600) == 0, (tmp_path / "runs.log").read_text()[-3000:]
+        assert sessions_of(server, done) == 2, "the finished session was run again"
+        assert sessions_of(server, killed) == 1 + 2  # the killed call, then the whole session from its start
+    records = run.records()
+    assert sorted(r.task_id for r in records) == ["greet-a", "greet-b"]
+    assert all(r.passed for r in records), [r.detail for r in records]
+    steps = (run.trial_dir(first.trial_id) / "steps.log").read_text().splitlines()
+    assert not [s for s in steps if f"pid={proc.pid} " in s], steps  # neither regenerated nor regraded

@@ -63,6 +63,9 @@ def test_plan_answers_what_a_requested_drop_needs(tmp_path, capsys):
     (["--mde", "0"], "--mde 0: must be between 0 and 100"),
     (["--arms", "none,sometimes"], "--arms sometimes: unknown arm"),
     (["--models", "gpt"], "--model gpt: unknown model"),
+    (["--models", SONNET, "--agent-tools", "shell"], "--agent-tools shell: use files or exec"),
+    (["--models", SONNET, "--mode", "single-shot", "--agent-tools", "exec"], "--agent-tools exec: "
+     f"{SONNET} runs in --mode single-shot"),
 ])
 def test_bad_plan_input_is_one_line(argv, message, capsys, tmp_path):
     assert main(["plan", "--tasks-dir", str(FIXTURE_TASKS), "--results-dir", str(tmp_path), *argv]) == 2
@@ -103,3 +106,52 @@ def test_rates_come_from_earlier_runs_then_calibration_then_the_median(tmp_path)
     assert rates.rates[2] == pytest.approx((0.875 + 1 / 6) / 2)  # no evidence: the median of the others
     assert "1 task(s) from earlier runs, 1 from calibration.toml, 1 without evidence" in rates.source
     assert json.dumps(rates.rates) and not any(math.isnan(r) for r in rates.rates)
+
+
+def planned_prior(tmp_path, model: str, agent_tools: str = "files") -> float:
+    """The prior estimate ``plan`` (and ``run``'s --max-cost/--dry-run) gives the fixture task's ``none`` trial."""
+    from harness.budget import prior_estimates
+    from harness.executor import load_skills
+    from harness.tasks import load_tasks
+    from harness.trials import expand
+
+    config = plan.build_plan_config(models=[model], arms=["none"], skills=None, tasks="greet-workflow", epochs=1,
+                                    mode="agent", results_dir=str(tmp_path), tasks_dir=str(FIXTURE_TASKS),
+                                    agent_tools=agent_tools)
+    tasks = load_tasks(config.tasks_dir, config.task_patterns)
+    skills = load_skills(config.skills)
+    trials = expand(tasks, config.models, config.arms, skills, 1,
+                    {m: s.fingerprint() for m, s in config.model_settings.items()})
+    priors = prior_estimates(trials, {t.id: t for t in tasks}, {s.hash: s for s in skills}, config.model_settings,
+                             load_prices())
+    (value,) = priors.values()
+    assert value is not None
+    return value
+
+
+def test_the_prior_counts_what_exec_and_claude_code_add_to_every_call(tmp_path):
+    from harness.budget import CLAUDE_CODE_OVERHEAD_CHARS, EXEC_OVERHEAD_CHARS
+    from harness.models.pricing import CHARS_PER_TOKEN
+
+    price = load_prices().lookup(SONNET)
+    files, exec_ = planned_prior(tmp_path, SONNET), planned_prior(tmp_path, SONNET, "exec")
+    claude_code = planned_prior(tmp_path, "claude-code/claude-sonnet-4-6")
+    turns = 8  # pricing.estimate_trial_tokens: the prior resends the prompt on each of 8 turns
+
+    def per_turn(chars: int) -> float:
+        return price.cost(TokenCount(input=chars // CHARS_PER_TOKEN * turns))
+
+    # exec: run_command's definition and a capped command output on every call
+    assert exec_ - files >= per_turn(EXEC_OVERHEAD_CHARS)
+    # claude-code: its own ~54k-character system prompt and tools instead of ours (a few thousand characters)
+    assert claude_code - files >= per_turn(CLAUDE_CODE_OVERHEAD_CHARS - 10_000)
+
+
+def test_plan_takes_agent_tools_and_prices_them(tmp_path, capsys):
+    def estimate(*extra: str) -> float:
+        assert main(["plan", "--models", SONNET, "--arms", "none", "--tasks-dir", str(FIXTURE_TASKS),
+                     "--results-dir", str(tmp_path), "--tasks", "greet-workflow", *extra]) == 0
+        out = capsys.readouterr().out
+        return float(out.split("Estimated cost: $")[1].split()[0])
+
+    assert estimate("--agent-tools", "exec") > estimate("--agent-tools", "files") == estimate()
