@@ -9,6 +9,7 @@ import random
 from rich.console import Console
 
 from harness.progress import PlainProgress, RunProgress, run_progress
+from harness.records import TrialRecord
 from harness.results import RunDir
 from harness.trials import Trial
 from tests.fixtures.synthetic import make_record
@@ -43,7 +44,7 @@ def test_off_a_terminal_progress_is_plain_lines_every_tenth_of_the_run(tmp_path)
     with progress:
         progress.update(0, 20)
         for done, record in enumerate(records, 1):
-            run_dir.append_record(record)
+            run_dir.append_record(TrialRecord.from_json(record))
             clock.now += 1
             progress.update(done, 20)
             progress.update(done, 20)  # polled again: nothing new to say

@@ -4,13 +4,16 @@ its hash ignores it."""
 
 from __future__ import annotations
 
+import random
 import shutil
 
+from harness.records import TrialRecord
 from harness.results import RunDir
 from harness.tasks import load_task
 from harness.trials import task_hash
 from harness.validate import record_reference_times
 from tests.conftest import FIXTURE_TASKS
+from tests.fixtures.synthetic import make_record
 
 JUNIT = """<testsuites><testsuite name="pytest">
 <testcase classname="test_greet" name="test_greets" time="{greets}"/>
@@ -18,11 +21,13 @@ JUNIT = """<testsuites><testsuite name="pytest">
 </testsuite></testsuites>"""
 
 
-def record(run_dir: RunDir, trial_id: str, passed: bool, greets: float, recovers: float) -> dict:
+def record(run_dir: RunDir, trial_id: str, passed: bool, greets: float, recovers: float) -> TrialRecord:
     logs = run_dir.trial_dir(trial_id) / "logs"
     logs.mkdir(parents=True)
     (logs / "junit.xml").write_text(JUNIT.format(greets=greets, recovers=recovers))
-    return {"trial_id": trial_id, "status": "ok", "passed": passed, "detail": "", "violations": []}
+    row = make_record("greet-workflow", "workflow", "reference", "none", None, 1, passed, rng=random.Random(1))
+    row.update({"trial_id": trial_id, "status": "ok", "passed": passed, "detail": "", "violations": []})
+    return TrialRecord.from_json(row)
 
 
 def test_validate_keeps_the_slowest_passing_time_per_test(tmp_path):
