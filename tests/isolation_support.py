@@ -34,10 +34,22 @@ class CountingModel(ScriptedModel):
         super().__init__()
         self.by_task: dict[str, int] = {}
 
+    def hold_second_task(self, turn: int) -> None:
+        """Hold ``turn`` of whichever task calls the model second: a run's trial order is not its task order."""
+        self._hold_second: int | None = turn
+        self._started: list[str] = []
+
     def __call__(self, body: dict[str, Any], turn: int) -> Turn:
-        reply = super().__call__(body, turn)  # raises when held or stalled: never answered, never paid
         text = json.dumps(body)
         task = next((t for t in self.tasks if f"(task {t})" in text), "?")
+        with self._lock:
+            if getattr(self, "_hold_second", None) is not None and task != "?":
+                if task not in self._started:
+                    self._started.append(task)
+                if len(self._started) == 2 and task == self._started[1]:
+                    self.hold(task, self._hold_second)
+                    self._hold_second = None
+        reply = super().__call__(body, turn)  # raises when held or stalled: never answered, never paid
         with self._lock:
             self.by_task[task] = self.by_task.get(task, 0) + 1
         return reply
@@ -214,14 +226,15 @@ def abandoned_run(root: Path) -> Observed:
     model = CountingModel()
     with LoopbackServer("anthropic", model) as server:
         bench = Bench(root, server, model)
-        model.hold("greet-b", 1)
+        model.hold_second_task(1)
         proc = bench.start("e", ["greet-a", "greet-b"])
-        assert model.held.wait(240), "run e never reached greet-b's second call"
-        wait_for(lambda: records(bench.results, "e") or proc.poll() is not None, "greet-a's record")
+        assert model.held.wait(240), "run e never reached its second trial's second call"
+        wait_for(lambda: records(bench.results, "e") or proc.poll() is not None, "the first trial's record")
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         model.release()
         seen.notes["recorded_before"] = [r["task_id"] for r in records(bench.results, "e")]
+        seen.notes["first_task"] = model._started[0] if model._started else None
         seen.notes["listed"] = bench.cli("runs")
         seen.notes["abandon"] = bench.cli("runs", "--abandon", "e")
         seen.notes["listed_after"] = bench.cli("runs")
