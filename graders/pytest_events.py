@@ -61,7 +61,8 @@ def main() -> int:
 
 
 def slowdown() -> float:
-    """(on a CPU + waiting for one) / on a CPU, over this process's threads (as ``graders.timing.slowdown``)."""
+    """(on a CPU + waiting for one) / on a CPU, over this process's threads (the same lines as
+    ``dbos_evalkit.slowdown``: both run in the sandbox with the standard library only)."""
     ran = waited = 0
     try:
         for tid in os.listdir("/proc/self/task"):

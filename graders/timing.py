@@ -15,7 +15,6 @@ scale them inside the sandbox (the same few lines in each: they run there with t
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
@@ -35,20 +34,6 @@ def base_deadlines(reference_s: float) -> tuple[float, float]:
     """(whole test, one helper wait) for a test a correct solution ran in ``reference_s``, before any
     stretching for load."""
     return max(TEST_FLOOR_S, TEST_MULTIPLIER * reference_s), max(WAIT_FLOOR_S, WAIT_MULTIPLIER * reference_s)
-
-
-def slowdown() -> float:
-    """How much slower than on an idle machine this process runs: (on a CPU + waiting for one) / on a CPU,
-    over all its threads' lives (1 when unknown)."""
-    ran = waited = 0
-    try:
-        for tid in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{tid}/schedstat") as f:
-                fields = f.read().split()
-            ran, waited = ran + int(fields[0]), waited + int(fields[1])
-    except (OSError, ValueError, IndexError):
-        return 1.0
-    return (ran + waited) / ran if ran > 0 else 1.0
 
 
 def read_reference_times(task_dir: Path) -> dict[str, float]:

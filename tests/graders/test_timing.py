@@ -14,7 +14,6 @@ from graders.timing import (
     base_deadlines,
     junit_times,
     read_reference_times,
-    slowdown,
     slowest,
     write_reference_times,
 )
@@ -25,8 +24,15 @@ def test_a_fast_reference_gets_the_floors_and_a_slow_one_multiples():
     assert base_deadlines(10) == (50, 30)
 
 
-def test_the_slowdown_of_a_process_is_at_least_one():
-    assert slowdown() >= 1.0
+def test_the_slowdown_of_a_process_is_at_least_one_and_both_sandbox_copies_agree():
+    import inspect
+
+    from graders import pytest_events
+    from graders.evalkit import dbos_evalkit
+
+    assert pytest_events.slowdown() >= 1.0 and dbos_evalkit.slowdown() >= 1.0
+    body = [inspect.getsource(m.slowdown).split('"""')[-1] for m in (pytest_events, dbos_evalkit)]
+    assert body[0] == body[1], "the two copies run in the sandbox on their own: keep their lines the same"
 
 
 def test_recorded_times_round_trip_and_only_ever_loosen(tmp_path):
