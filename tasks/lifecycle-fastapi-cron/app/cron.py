@@ -1,4 +1,7 @@
-"""Weekly payout run, started by cron every Monday: `python cron.py 2024-W45`."""
+"""Weekly payout run of one ISO week: `python cron.py 2024-W45`.
+
+The crontab (deploy/crontab) starts it every Monday at 06:00 UTC for the week that just ended.
+"""
 
 import json
 import sys

@@ -1,7 +1,8 @@
 """HTTP API of the payouts service (served with `uvicorn api:app`).
 
 Support staff use it to pay a creator outside the weekly run, e.g. after fixing their bank details.
-DBOS is configured and launched when the server starts (the lifespan), not when this module is imported.
+DBOS is configured and launched when the server starts (the lifespan), not when this module is imported, and
+the server owns the Monday payout schedule.
 """
 
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ import payouts
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     DBOS(config=payouts.dbos_config())
     DBOS.launch()
+    await DBOS.apply_schedules_async(payouts.schedules())
     try:
         yield
     finally:

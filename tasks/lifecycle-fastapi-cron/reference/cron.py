@@ -1,4 +1,4 @@
-"""Weekly payout run, started by cron every Monday: `python cron.py 2024-W45`.
+"""Weekly payout run of one ISO week, run by hand by ops: `python cron.py 2024-W45`.
 
 Running it again for the same week (for instance after the box died mid-run) finishes what is left and pays
 nobody twice.

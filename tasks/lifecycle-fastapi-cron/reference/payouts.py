@@ -4,18 +4,23 @@ Earnings below the minimum are carried over to the next period instead of being 
 
 Payouts are DBOS workflows. A payout of one creator for one period runs under the workflow id
 `payout-<period>-<creator>`, and a weekly run under `weekly-<period>`, so retrying either returns the recorded
-outcome instead of paying again, and a run that died half-way is finished by recovery. This module only
-defines the workflows; the programs that use it (`api.py`, `cron.py`) configure and launch DBOS.
+outcome instead of paying again, and a run that died half-way is finished by recovery. The Monday schedule
+(`weekly-payouts`, applied by the API service) runs the week before its tick under that same id, so a hand
+run of a week the schedule paid returns the recorded summary. This module only defines the workflows; the
+programs that use it (`api.py`, `cron.py`) configure and launch DBOS.
 """
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from dbos import DBOS, DBOSConfig, SetWorkflowID
+from dbos import DBOS, DBOSConfig, ScheduleInput, SetWorkflowID
 
 import bank
 import notify
+import periods
 
 MIN_PAYOUT_CENTS = 1000
 
@@ -75,3 +80,14 @@ def pay_creator(creator_id: str, period: str) -> dict:
 def run_weekly(period: str) -> dict:
     with SetWorkflowID(f"weekly-{period}"):
         return weekly_workflow(period)
+
+
+@DBOS.workflow()
+def scheduled_weekly_payout(scheduled_at: datetime, context: Any) -> dict:
+    """A Monday tick (also a backfilled one) pays the week before it, the tick's time being the clock."""
+    return run_weekly(periods.week_before(scheduled_at))
+
+
+def schedules() -> list[ScheduleInput]:
+    """The service's recurring jobs, applied after launch (every start replaces them with these)."""
+    return [{"schedule_name": "weekly-payouts", "workflow_fn": scheduled_weekly_payout, "schedule": "0 6 * * 1"}]

@@ -4,18 +4,23 @@ Earnings below the minimum are carried over to the next period instead of being 
 
 Payouts are DBOS workflows. A payout of one creator for one period runs under the workflow id
 `payout-<period>-<creator>`, and a weekly run under `weekly-<period>`, so retrying either returns the recorded
-outcome instead of paying again, and a run that died half-way is finished by recovery. This module only
-sets DBOS up for whichever program imports it (`api.py`, `cron.py`).
+outcome instead of paying again, and a run that died half-way is finished by recovery. The Monday schedule
+(`weekly-payouts`) runs the week before its tick under that same id, so a hand
+run of a week the schedule paid returns the recorded summary. This module sets DBOS up for whichever
+program imports it (`api.py`, `cron.py`).
 """
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from dbos import DBOS, DBOSConfig, SetWorkflowID
+from dbos import DBOS, DBOSConfig, ScheduleInput, SetWorkflowID
 
 import bank
 import notify
+import periods
 
 MIN_PAYOUT_CENTS = 1000
 
@@ -77,5 +82,17 @@ def run_weekly(period: str) -> dict:
         return weekly_workflow(period)
 
 
+@DBOS.workflow()
+def scheduled_weekly_payout(scheduled_at: datetime, context: Any) -> dict:
+    """A Monday tick (also a backfilled one) pays the week before it, the tick's time being the clock."""
+    return run_weekly(periods.week_before(scheduled_at))
+
+
+def schedules() -> list[ScheduleInput]:
+    """The service's recurring jobs, applied after launch (every start replaces them with these)."""
+    return [{"schedule_name": "weekly-payouts", "workflow_fn": scheduled_weekly_payout, "schedule": "0 6 * * 1"}]
+
+
 DBOS(config=dbos_config())
 DBOS.launch()
+DBOS.apply_schedules(schedules())
