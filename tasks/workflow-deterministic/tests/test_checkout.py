@@ -2,11 +2,14 @@
 
 import json
 import re
+from datetime import datetime
 
-from dbos_evalkit import assert_crashed_at_drill, read_jsonl, run_program
+import psycopg
+
+from dbos_evalkit import assert_crashed_at_drill, read_jsonl, run_program, sql
 
 TOTALS = {"cart-1001": 2 * 1450 + 2500, "cart-1002": 5900, "cart-1003": 3 * 400 + 1450,
-          "cart-1004": 1900, "cart-1005": 2 * 2500 + 1900}
+          "cart-1004": 1900, "cart-1005": 2 * 2500 + 1900, "cart-1006": 1450 + 5900}
 
 
 def files(cart: str) -> dict[str, str]:
@@ -22,6 +25,16 @@ def run(cart: str, **env: str):
 def records(cart: str) -> dict[str, list[dict]]:
     return {name: read_jsonl(path) for name, path in
             zip(("charges", "reservations", "coupons", "emails"), files(cart).values())}
+
+
+def order_rows(cart: str) -> list[dict]:
+    """The cart's rows in the `orders` table (none if the table was never created)."""
+    keys = ("order_id", "cart_id", "customer_id", "total_cents", "coupon", "placed_at", "charge_id")
+    try:
+        rows = sql(f"SELECT {', '.join(keys)} FROM orders WHERE cart_id = %s", (cart,))
+    except psycopg.errors.UndefinedTable:
+        return []
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def summary_of(stdout: str) -> dict:
@@ -45,6 +58,13 @@ def assert_one_consistent_order(cart: str, summary: dict) -> None:
     assert reservation["placed_at"] == summary["placed_at"] == email["placed_at"], "order timestamps disagree"
     assert charge["charge_id"] == summary["charge_id"] == email["charge_id"]
     assert charge["amount_cents"] == TOTALS[cart] == summary["total_cents"]
+    rows = order_rows(cart)
+    assert len(rows) == 1, f"expected exactly one row in the orders table for {cart}, found {len(rows)}: {rows}"
+    row = rows[0]
+    assert (row["order_id"], row["coupon"], row["charge_id"], row["total_cents"]) == (
+        order_id, summary["coupon"], summary["charge_id"], summary["total_cents"]), f"orders row {row} vs {summary}"
+    assert row["customer_id"] == charge["customer_id"]
+    assert row["placed_at"] == datetime.fromisoformat(summary["placed_at"]), "the orders row has another timestamp"
 
 
 def test_checkout_records_one_consistent_order():
@@ -87,3 +107,13 @@ def test_recovery_after_a_crash_keeps_one_consistent_order():
     assert after["coupons"][:len(before["coupons"])] == before["coupons"]
     assert after["emails"][:len(before["emails"])] == before["emails"]
     assert_one_consistent_order("cart-1005", summary_of(resumed.stdout))
+
+
+def test_crash_after_the_order_row_keeps_one_row_and_one_charge():
+    crashed = run("cart-1006", MAILER_CRASH_BEFORE_SEND="1")
+    assert_crashed_at_drill(crashed, *files("cart-1006").values())
+    before = records("cart-1006")
+    assert len(before["charges"]) == 1 and not before["emails"], before  # the drill kills just before the email
+    resumed = run("cart-1006")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert_one_consistent_order("cart-1006", summary_of(resumed.stdout))

@@ -4,6 +4,10 @@
 
 Reserves the stock, registers a thank-you coupon, charges the card and emails the confirmation, then
 prints the order summary as JSON. Each cart is checked out at most once (the workflow id is the cart id).
+
+Random ids, clock reads and coupon codes come from steps, so a recovered checkout reuses the values it already
+sent out. The order row is written by a transaction of a DBOS datasource on the orders database: the row and
+DBOS's record of the step commit together, so a recovered checkout never writes it twice.
 """
 
 import json
@@ -15,14 +19,18 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dbos import DBOS, DBOSConfig, SetWorkflowID
+from dbos import DBOS, DBOSConfig, SetWorkflowID, SQLAlchemyDatasource
 
 import loyalty
 import mailer
+import orders_db
 import payments
 import warehouse
 
 COUPON_ALPHABET = string.ascii_uppercase + string.digits
+
+# Datasources must exist before DBOS.launch().
+orders = SQLAlchemyDatasource.create(orders_db.database_url())
 
 
 @DBOS.step()
@@ -57,6 +65,16 @@ def charge_card(cart: dict, order_id: str) -> str:
     return payments.charge(cart["customer_id"], order_total(cart), idempotency_key=order_id)
 
 
+@orders.transaction()
+def create_orders_table() -> None:
+    orders.sql_session().connection().exec_driver_sql(orders_db.SCHEMA)
+
+
+@orders.transaction()
+def record_order(order: dict) -> None:
+    orders.sql_session().connection().exec_driver_sql(orders_db.INSERT_ORDER, order)
+
+
 @DBOS.step()
 def send_confirmation(cart: dict, order_id: str, charge_id: str, coupon: str, placed_at: str) -> None:
     mailer.send_order_confirmation(cart["email"], order_id, charge_id, coupon, placed_at)
@@ -70,9 +88,11 @@ def place_order(cart_id: str) -> dict:
     reserve_stock(order_id, cart, placed_at)
     issue_coupon(cart, coupon, order_id)
     charge_id = charge_card(cart, order_id)
+    order = {"cart_id": cart_id, "order_id": order_id, "charge_id": charge_id, "coupon": coupon,
+             "placed_at": placed_at, "total_cents": order_total(cart)}
+    record_order({**order, "customer_id": cart["customer_id"]})
     send_confirmation(cart, order_id, charge_id, coupon, placed_at)
-    return {"cart_id": cart_id, "order_id": order_id, "charge_id": charge_id, "coupon": coupon,
-            "placed_at": placed_at, "total_cents": order_total(cart)}
+    return order
 
 
 def checkout(cart_id: str) -> dict:
@@ -88,6 +108,7 @@ def main() -> None:
     }
     DBOS(config=config)
     DBOS.launch()
+    create_orders_table()
     print(json.dumps(checkout(sys.argv[1])))
 
 

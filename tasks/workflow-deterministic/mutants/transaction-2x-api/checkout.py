@@ -5,14 +5,14 @@
 Reserves the stock, registers a thank-you coupon, charges the card and emails the confirmation, then
 prints the order summary as JSON. Each cart is checked out at most once (the workflow id is the cart id).
 
-The workflow body must be deterministic so that a recovered checkout replays the same order: the random
-and time-dependent values (order id, coupon code, order timestamp) are generated inside a DBOS step, so
-they are checkpointed and a recovered checkout reuses them instead of making up new ones.
+Random ids, clock reads and coupon codes come from steps, so a recovered checkout reuses the values it already
+sent out. The order row is written by a transaction of a DBOS datasource on the orders database: the row and
+DBOS's record of the step commit together, so a recovered checkout never writes it twice.
 """
 
 import json
 import os
-import secrets
+import random
 import string
 import sys
 import uuid
@@ -20,14 +20,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from dbos import DBOS, DBOSConfig, SetWorkflowID
+from sqlalchemy import text
 
 import loyalty
 import mailer
+import orders_db
 import payments
 import warehouse
 
 COUPON_ALPHABET = string.ascii_uppercase + string.digits
-COUPON_LENGTH = 6
+
 
 
 @DBOS.step()
@@ -39,14 +41,21 @@ def order_total(cart: dict) -> int:
     return sum(item["qty"] * item["unit_cents"] for item in cart["items"])
 
 
+# Random ids, clock reads and coupon codes come from steps: their values are checkpointed, so a workflow
+# recovered after a crash reuses the ones it already sent to the warehouse, the processor and the mailer.
 @DBOS.step()
-def new_order_identity() -> dict:
-    """Order id, order timestamp and coupon code of a new order (checkpointed, so stable across recovery)."""
-    return {
-        "order_id": f"ord-{uuid.uuid4().hex[:12]}",
-        "placed_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-        "coupon": "THX-" + "".join(secrets.choice(COUPON_ALPHABET) for _ in range(COUPON_LENGTH)),
-    }
+def new_order_id() -> str:
+    return f"ord-{uuid.uuid4().hex[:12]}"
+
+
+@DBOS.step()
+def order_timestamp() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+@DBOS.step()
+def new_coupon_code() -> str:
+    return "THX-" + "".join(random.choices(COUPON_ALPHABET, k=6))
 
 
 @DBOS.step()
@@ -61,9 +70,17 @@ def issue_coupon(cart: dict, coupon: str, order_id: str) -> None:
 
 @DBOS.step()
 def charge_card(cart: dict, order_id: str) -> str:
-    # The order id is the processor's idempotency key: if we crashed after the charge went through,
-    # the recovered step asks again with the same key and gets the first charge back.
     return payments.charge(cart["customer_id"], order_total(cart), idempotency_key=order_id)
+
+
+@DBOS.transaction()
+def create_orders_table() -> None:
+    DBOS.sql_session.execute(text(orders_db.SCHEMA))
+
+
+@DBOS.transaction()
+def record_order(order: dict) -> None:
+    DBOS.sql_session.connection().exec_driver_sql(orders_db.INSERT_ORDER, order)
 
 
 @DBOS.step()
@@ -74,41 +91,36 @@ def send_confirmation(cart: dict, order_id: str, charge_id: str, coupon: str, pl
 @DBOS.workflow()
 def place_order(cart_id: str) -> dict:
     cart = load_cart(cart_id)
-    identity = new_order_identity()
-    order_id, placed_at, coupon = identity["order_id"], identity["placed_at"], identity["coupon"]
+    order_id = new_order_id()
+    placed_at = order_timestamp()
+    coupon = new_coupon_code()
 
     reserve_stock(order_id, cart, placed_at)
     issue_coupon(cart, coupon, order_id)
     charge_id = charge_card(cart, order_id)
+    order = {"cart_id": cart_id, "order_id": order_id, "charge_id": charge_id, "coupon": coupon,
+             "placed_at": placed_at, "total_cents": order_total(cart)}
+    record_order({**order, "customer_id": cart["customer_id"]})
     send_confirmation(cart, order_id, charge_id, coupon, placed_at)
-    return {"cart_id": cart_id, "order_id": order_id, "charge_id": charge_id, "coupon": coupon,
-            "placed_at": placed_at, "total_cents": order_total(cart)}
+    return order
 
 
 def checkout(cart_id: str) -> dict:
-    workflow_id = f"checkout-{cart_id}"
-    if DBOS.get_workflow_status(workflow_id) is not None:
-        # Already checked out (recorded summary), or interrupted: DBOS recovers the interrupted checkout at
-        # launch, and we wait for that single execution rather than running the workflow a second time.
-        return DBOS.retrieve_workflow(workflow_id).get_result()
-    with SetWorkflowID(workflow_id):
-        handle = DBOS.start_workflow(place_order, cart_id)
-    return handle.get_result()
+    with SetWorkflowID(f"checkout-{cart_id}"):
+        return place_order(cart_id)
 
 
 def main() -> None:
     config: DBOSConfig = {
         "name": "shop-checkout",
         "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
+        "application_database_url": orders_db.database_url(),
         "application_version": "2024.11.2",
     }
     DBOS(config=config)
     DBOS.launch()
-    try:
-        summary = checkout(sys.argv[1])
-    finally:
-        DBOS.destroy()
-    print(json.dumps(summary), flush=True)
+    create_orders_table()
+    print(json.dumps(checkout(sys.argv[1])))
 
 
 if __name__ == "__main__":
