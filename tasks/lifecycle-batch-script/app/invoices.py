@@ -1,9 +1,14 @@
-"""Monthly invoicing: charge every active customer for their plan, then email a receipt."""
+"""Monthly invoicing: charge every active customer for their plan, book the invoice in the accounting ledger,
+then email a receipt."""
 
 import json
 import sys
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+import accounting
 import billing
 import mailer
 
@@ -20,16 +25,20 @@ def invoice_amount(customer: dict) -> int:
 
 
 def run_batch(batch_id: str) -> dict:
+    ledger = sa.create_engine(accounting.database_url())
     total = 0
     customers = load_customers()
     for customer in customers:
         amount = invoice_amount(customer)
         charge_id = billing.charge(customer["id"], amount, f"{batch_id} subscription")
+        with Session(ledger) as session, session.begin():
+            accounting.record_invoice(session, batch_id, customer["id"], amount, charge_id)
         mailer.send_receipt(customer["id"], charge_id, amount)
         total += amount
     return {"batch_id": batch_id, "charged": len(customers), "total_cents": total}
 
 
 if __name__ == "__main__":
+    accounting.create_tables(sa.create_engine(accounting.database_url()))
     summary = run_batch(sys.argv[1])
     print(json.dumps(summary))

@@ -2,7 +2,7 @@
 owns the Monday payout schedule (`weekly-payouts`)."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +10,6 @@ import pytest
 from dbos_evalkit import import_fresh, read_jsonl, run_program, wait_until
 
 LEDGER, OUTBOX = "transfers-api.jsonl", "statements-api.jsonl"
-UTC = timezone.utc
 MONDAY = datetime(2024, 12, 2, 6, tzinfo=UTC)  # the tick that pays 2024-W48
 W48_PAID = {"cr-ada": 21000, "cr-bo": 9990, "cr-di": 90500, "cr-ed": 4400, "cr-gi": 12000}
 
