@@ -50,6 +50,7 @@ def second_database() -> str:
 
 def run_suite(variant: str | None, db_url: str, *extra: str) -> subprocess.CompletedProcess:
     repo = copy_of_workspace(variant)
+    assert (repo / "tests" / "test_ingest.py").is_file(), "tests/test_ingest.py is missing"
     env = {**os.environ, "DBOS_SYSTEM_DATABASE_URL": db_url}
     # An earlier CI run already ingested these exports on this database.
     earlier_run = copy_of_workspace(None)
@@ -58,7 +59,6 @@ def run_suite(variant: str | None, db_url: str, *extra: str) -> subprocess.Compl
                                  env=env, capture_output=True, text=True,
                                  timeout=60)
         assert earlier.returncode == 0, f"setting up the database failed:\n{earlier.stderr[-2000:]}"
-    assert (repo / "tests" / "test_ingest.py").is_file(), "tests/test_ingest.py is missing"
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra, "tests/"]
     try:
         return subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=CI_LIMIT_S)
