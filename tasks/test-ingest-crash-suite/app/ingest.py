@@ -1,10 +1,11 @@
-"""Ingest a carrier's delivery export into our warehouse management system (WMS).
+"""Ingest a carrier's delivery export into our warehouse database (`warehouse.deliveries`).
 
     python ingest.py exports/<date>.json
 
-The batch id is the export file's name without `.json`. Every delivered shipment in the export is posted
-to the WMS exactly once, even if the job dies half-way and cron runs it again; running an export that was
-already ingested posts nothing and prints the same summary.
+The batch id is the export file's name without `.json`. Every delivered shipment in the export is recorded
+exactly once, even if the job dies half-way and cron runs it again: each row is written in a datasource
+transaction, which commits the row and the workflow's checkpoint of it together. Running an export that was
+already ingested records nothing and prints the same summary.
 """
 
 import json
@@ -12,16 +13,20 @@ import os
 import sys
 from pathlib import Path
 
-from dbos import DBOS, DBOSConfig, SetWorkflowID
+from dbos import DBOS, DBOSConfig, SetWorkflowID, SQLAlchemyDatasource
 
-import wms
+import warehouse
+
+DATABASE_URL = os.environ["DBOS_SYSTEM_DATABASE_URL"]  # DBOS and the warehouse tables share one database
+warehouse.ensure_database(DATABASE_URL)
+ds = SQLAlchemyDatasource.create(DATABASE_URL)
 
 
 def dbos_config() -> DBOSConfig:
     return {
         "name": "carrier-ingest",
-        "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
-        "application_version": "ingest-7",
+        "system_database_url": DATABASE_URL,
+        "application_version": "ingest-8",
     }
 
 
@@ -30,16 +35,16 @@ def read_export(path: str) -> list[dict]:
     return json.loads(Path(path).read_text())["shipments"]
 
 
-@DBOS.step()
-def post_delivery(batch_id: str, shipment: dict) -> str:
-    return wms.post_delivery(shipment["tracking_no"], shipment["order_id"], shipment["delivered_at"], batch_id)
+@ds.transaction()
+def record_delivery(batch_id: str, shipment: dict) -> int:
+    return warehouse.record_delivery(ds.sql_session(), batch_id, shipment)
 
 
 @DBOS.workflow()
 def ingest_batch(batch_id: str, path: str) -> dict:
     shipments = read_export(path)
-    receipts = [post_delivery(batch_id, s) for s in shipments if s["status"] == "delivered"]
-    return {"batch_id": batch_id, "posted": len(receipts), "skipped": len(shipments) - len(receipts)}
+    rows = [record_delivery(batch_id, s) for s in shipments if s["status"] == "delivered"]
+    return {"batch_id": batch_id, "recorded": len(rows), "skipped": len(shipments) - len(rows)}
 
 
 def ingest(path: str) -> dict:
@@ -49,6 +54,7 @@ def ingest(path: str) -> dict:
 
 
 def main() -> None:
+    warehouse.create_tables(ds.engine)
     DBOS(config=dbos_config())
     DBOS.launch()
     print(json.dumps(ingest(sys.argv[1])))

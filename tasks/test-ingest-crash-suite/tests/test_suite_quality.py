@@ -1,9 +1,11 @@
 """Grades the model's test suite (`tests/test_ingest.py`): it must pass on the real ingest job, and at least one
-of its tests must fail on a copy of the job whose WMS posts are not checkpointed (that copy passes every test
-that does not crash it).
+of its tests must fail on a copy of the job that records each delivery in a plain step instead of a datasource
+transaction (the row commits before the step's checkpoint, so a crash right after the commit records it twice
+on the rerun; that copy passes every test that does not crash it there).
 
 Each run is `python -m pytest tests/` on a fresh copy of the workspace. As in the user's CI, the database is
-never clean: before the suite runs, the job has already been run on it (as an earlier CI run would have). The
+never clean: before the suite runs, the job has already been run on it (as an earlier CI run would have), leaving its
+workflows and its warehouse rows. The
 two runs go in parallel, each on its own database, to keep grading fast.
 """
 
@@ -48,15 +50,15 @@ def second_database() -> str:
 
 def run_suite(variant: str | None, db_url: str, *extra: str) -> subprocess.CompletedProcess:
     repo = copy_of_workspace(variant)
+    assert (repo / "tests" / "test_ingest.py").is_file(), "tests/test_ingest.py is missing"
     env = {**os.environ, "DBOS_SYSTEM_DATABASE_URL": db_url}
     # An earlier CI run already ingested these exports on this database.
     earlier_run = copy_of_workspace(None)
     for export in ("2024-11-05", "2024-11-04"):
         earlier = subprocess.run([sys.executable, "ingest.py", f"exports/{export}.json"], cwd=earlier_run,
-                                 env={**env, "WMS_LOG": "earlier-run.jsonl"}, capture_output=True, text=True,
+                                 env=env, capture_output=True, text=True,
                                  timeout=60)
         assert earlier.returncode == 0, f"setting up the database failed:\n{earlier.stderr[-2000:]}"
-    assert (repo / "tests" / "test_ingest.py").is_file(), "tests/test_ingest.py is missing"
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra, "tests/"]
     try:
         return subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=CI_LIMIT_S)
@@ -69,7 +71,7 @@ def run_suite(variant: str | None, db_url: str, *extra: str) -> subprocess.Compl
 def runs() -> dict[str, subprocess.CompletedProcess]:
     with ThreadPoolExecutor(2) as pool:
         real = pool.submit(run_suite, None, database_url())
-        broken = pool.submit(lambda: run_suite("posts-outside-steps", second_database(), "-x"))
+        broken = pool.submit(lambda: run_suite("records-in-plain-step", second_database(), "-x"))
         return {"real": real.result(), "broken": broken.result()}
 
 
@@ -82,11 +84,11 @@ def tail(done: subprocess.CompletedProcess) -> str:
     return (done.stdout + done.stderr)[-3000:]
 
 
-def test_suite_catches_deliveries_posted_outside_steps(runs):
+def test_suite_catches_deliveries_recorded_in_a_plain_step(runs):
     done = runs["broken"]
     found = counts(done)
     assert done.returncode == 1 and found.get("failed", 0) + found.get("error", 0) + found.get("errors", 0) > 0, (
-        f"no test failed on a job that posts deliveries again after a crash (pytest exit {done.returncode}):\n"
+        f"no test failed on a job that records a delivery twice after a crash right after its commit (pytest exit {done.returncode}):\n"
         f"{tail(done)}")
 
 

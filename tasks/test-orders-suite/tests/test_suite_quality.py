@@ -1,5 +1,7 @@
 """Grades the model's test suite (`tests/test_orders.py`): it must pass on the shop's checkout as it is, and
-at least one of its tests must fail on each broken copy of the checkout in `variants/`.
+at least one of its tests must fail on each broken copy of the checkout or of the weekly summary in
+`variants/` (a declined card that keeps the stock, a retry that charges again, a summary scheduled on Sundays
+or at 06:00 Berlin time instead of Mondays 06:00 UTC, a summary that never emails the owner).
 
 Each run is `python -m pytest tests/` on a fresh copy of the workspace, all against the same database (as in
 the user's CI), so a suite that does not reset DBOS between runs trips over the workflows of earlier runs.
@@ -40,7 +42,8 @@ def tail(done: subprocess.CompletedProcess) -> str:
     return (done.stdout + done.stderr)[-3000:]
 
 
-@pytest.mark.parametrize("variant", ["keeps-stock-on-decline", "retry-charges-again"])
+@pytest.mark.parametrize("variant", ["keeps-stock-on-decline", "retry-charges-again", "summary-on-sunday",
+                                     "summary-in-local-time", "summary-not-emailed"])
 def test_suite_catches_the_broken_checkout(variant):
     done = run_suite(variant)
     found = counts(done)

@@ -96,3 +96,22 @@ def test_trial_survives_the_process_being_killed_mid_trial(logs):
     outcome = run(logs, "acct-3", "cy@example.com", "business", trial_seconds="4")
     assert outcome["status"] == "converted"
     assert_converted_once(logs, "acct-3", "cy@example.com", 12900)
+
+
+def test_a_paused_trial_charges_nothing_until_resumed_then_converts_once(logs):
+    trial_seconds = 8
+    argv, env = command(logs, "acct-4", "di@example.com", "team", trial_seconds=str(trial_seconds))
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    wait_until_sleeping("trial-acct-4")
+
+    assert run(logs, "pause", "acct-4")["status"] == "paused"
+    out, _ = proc.communicate(timeout=60)
+    assert json.loads(out.strip().splitlines()[-1])["status"] == "paused"  # the waiting command is told
+    time.sleep(max(0.0, started + trial_seconds + 2 - time.monotonic()))  # past the trial's end, still paused
+    assert [r["event"] for r in records(logs["BILLING_LOG"])] == ["trial_opened"]
+    assert [m["template"] for m in records(logs["MAILER_OUTBOX"])] == ["welcome"]
+
+    outcome = run(logs, "resume", "acct-4")
+    assert outcome["status"] == "converted" and outcome["account_id"] == "acct-4"
+    assert_converted_once(logs, "acct-4", "di@example.com", 4900)

@@ -1,4 +1,4 @@
-"""Tests for the checkout workflow (run with `python -m pytest tests/` from the repo root)."""
+"""Tests for the checkout workflow and the weekly sales summary (run with `python -m pytest tests/`)."""
 
 import json
 from pathlib import Path
@@ -8,6 +8,8 @@ from dbos import DBOS
 
 import orders
 
+OWNER = "owner@test.example"
+
 
 def records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
@@ -15,16 +17,18 @@ def records(path: Path) -> list[dict]:
 
 @pytest.fixture()
 def shop(tmp_path, monkeypatch):
-    """A freshly reset DBOS for each test, with the fake services writing into tmp_path."""
+    """A freshly reset, started shop for each test, with the fake services writing into tmp_path."""
     files = {"ledger": tmp_path / "payments.jsonl", "outbox": tmp_path / "outbox.jsonl",
              "inventory": tmp_path / "inventory.jsonl"}
     monkeypatch.setenv("PAYMENTS_LEDGER", str(files["ledger"]))
     monkeypatch.setenv("MAILER_OUTBOX", str(files["outbox"]))
     monkeypatch.setenv("INVENTORY_LOG", str(files["inventory"]))
+    monkeypatch.setenv("SHOP_OWNER_EMAIL", OWNER)
     DBOS.destroy(destroy_registry=False)
     DBOS(config=orders.dbos_config())
     DBOS.reset_system_database(truncate=True)
     DBOS.launch()
+    orders.start_shop()
     yield files
     DBOS.destroy(destroy_registry=False)
 

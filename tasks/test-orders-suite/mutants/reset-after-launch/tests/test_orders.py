@@ -1,12 +1,15 @@
-"""Tests for the checkout workflow (run with `python -m pytest tests/` from the repo root)."""
+"""Tests for the checkout workflow and the weekly sales summary (run with `python -m pytest tests/`)."""
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from dbos import DBOS
 
 import orders
+
+OWNER = "owner@test.example"
 
 
 def records(path: Path) -> list[dict]:
@@ -15,16 +18,18 @@ def records(path: Path) -> list[dict]:
 
 @pytest.fixture()
 def shop(tmp_path, monkeypatch):
-    """A freshly reset DBOS for each test, with the fake services writing into tmp_path."""
+    """A freshly reset, started shop for each test, with the fake services writing into tmp_path."""
     files = {"ledger": tmp_path / "payments.jsonl", "outbox": tmp_path / "outbox.jsonl",
              "inventory": tmp_path / "inventory.jsonl"}
     monkeypatch.setenv("PAYMENTS_LEDGER", str(files["ledger"]))
     monkeypatch.setenv("MAILER_OUTBOX", str(files["outbox"]))
     monkeypatch.setenv("INVENTORY_LOG", str(files["inventory"]))
+    monkeypatch.setenv("SHOP_OWNER_EMAIL", OWNER)
     DBOS.destroy(destroy_registry=False)
     DBOS(config=orders.dbos_config())
     DBOS.launch()
     DBOS.reset_system_database(truncate=True)
+    orders.start_shop()
     yield files
     DBOS.destroy(destroy_registry=False)
 
@@ -64,8 +69,33 @@ def test_retrying_an_order_returns_the_first_outcome_without_charging_again(shop
     assert [e["event"] for e in records(shop["inventory"])] == ["reserved"]
 
 
-def test_different_orders_are_charged_separately(shop):
-    orders.place_order("1004", "di@example.com", {"tee": 1}, "tok_visa")
-    orders.place_order("1005", "di@example.com", {"tee": 1}, "tok_visa")
+def test_weekly_summary_is_scheduled_for_mondays_0600_utc(shop):
+    schedule = DBOS.get_schedule("weekly-sales-summary")
 
-    assert [c["reference"] for c in records(shop["ledger"])] == ["1004", "1005"]
+    assert schedule is not None and schedule["status"] == "ACTIVE"
+    assert schedule["workflow_name"] == orders.reports.weekly_sales_summary.__qualname__
+    assert schedule["schedule"] == "0 6 * * 1"
+    assert schedule["cron_timezone"] in (None, "UTC", "Etc/UTC")
+
+
+def test_a_summary_run_emails_the_owner_the_weeks_charges(shop):
+    orders.place_order("1004", "di@example.com", {"tee": 1}, "tok_visa")
+    orders.place_order("1005", "ed@example.com", {"hoodie": 2}, "tok_visa")
+    orders.place_order("1006", "fa@example.com", {"mug": 1}, "tok_declined")
+
+    handle = DBOS.trigger_schedule("weekly-sales-summary")  # what the schedule runs, now
+    handle.get_result()
+
+    to_owner = [e for e in records(shop["outbox"]) if e["to"] == OWNER]
+    assert len(to_owner) == 1
+    assert json.loads(to_owner[0]["body"]) == {"orders": 2, "revenue_cents": 2400 + 2 * 5900}
+
+
+def test_a_summary_leaves_out_charges_older_than_a_week(shop):
+    orders.place_order("1007", "gi@example.com", {"tee": 1}, "tok_visa")
+
+    sales = orders.reports.weekly_sales_summary(datetime.now(timezone.utc) + timedelta(days=8), None)
+
+    assert sales == {"orders": 0, "revenue_cents": 0}
+    to_owner = [e for e in records(shop["outbox"]) if e["to"] == OWNER]
+    assert [json.loads(e["body"]) for e in to_owner] == [{"orders": 0, "revenue_cents": 0}]

@@ -4,6 +4,9 @@
 on timeouts, and a retry of an order that already went through returns the recorded outcome instead of
 charging again. If the card is declined, the reserved stock is put back.
 
+Every process of the shop runs `start_shop()` right after launching DBOS: it sets up the shop's own
+schedules (the weekly sales summary of `reports.py`, every Monday at 06:00 UTC).
+
     python orders.py <order.json>     (the order as the storefront sends it)
 """
 
@@ -16,6 +19,7 @@ from dbos import DBOS, DBOSConfig, SetWorkflowID
 import inventory
 import mailer
 import payments
+import reports
 
 PRICES_CENTS = {"mug": 1450, "tee": 2400, "hoodie": 5900, "sticker-pack": 600}
 
@@ -63,6 +67,14 @@ def checkout(order_id: str, email: str, items: dict[str, int], card_token: str) 
     return {"order_id": order_id, "status": "confirmed", "total_cents": total, "charge_id": charge["charge_id"]}
 
 
+def start_shop() -> None:
+    """Set up the shop's schedules; called once DBOS is launched (they live in the system database)."""
+    DBOS.apply_schedules([
+        {"schedule_name": "weekly-sales-summary", "workflow_fn": reports.weekly_sales_summary,
+         "schedule": "0 6 * * 1"},
+    ])
+
+
 def place_order(order_id: str, email: str, items: dict[str, int], card_token: str) -> dict:
     """Check out an order; calling it again with the same order id returns the first outcome."""
     with SetWorkflowID(f"order-{order_id}"):
@@ -73,6 +85,7 @@ def main() -> None:
     order = json.loads(open(sys.argv[1]).read())
     DBOS(config=dbos_config())
     DBOS.launch()
+    start_shop()
     print(json.dumps(place_order(order["order_id"], order["email"], order["items"], order["card_token"])))
 
 

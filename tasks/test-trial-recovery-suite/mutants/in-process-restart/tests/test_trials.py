@@ -6,13 +6,14 @@ in-process DBOS.destroy() does not stop the workflow's thread, which would go on
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from dbos import DBOS
+from dbos import DBOS, DBOSClient
 
 import trials
 
@@ -69,6 +70,21 @@ def test_running_the_command_again_starts_no_second_trial(logs):
     assert_converted_once(logs, "acct-2", "bob@example.com", 1900)
 
 
+def wait_until_sleeping(workflow_id: str, timeout: float = 30) -> None:
+    """Until the workflow's durable sleep has started: its earlier steps are checkpointed by then, so a kill
+    lands during the wait and never between an email going out and its checkpoint."""
+    client = DBOSClient(system_database_url=os.environ["DBOS_SYSTEM_DATABASE_URL"])
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any("sleep" in step["function_name"] for step in client.list_workflow_steps(workflow_id)):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{workflow_id} never reached its trial wait")
+    finally:
+        client.destroy()
+
+
 def test_trial_survives_a_restart_mid_trial(logs, monkeypatch):
     for name, value in {**logs, "TRIAL_LENGTH_SECONDS": "3"}.items():
         monkeypatch.setenv(name, value)
@@ -88,3 +104,22 @@ def test_trial_survives_a_restart_mid_trial(logs, monkeypatch):
         DBOS.destroy(destroy_registry=False)
     assert outcome["status"] == "converted"
     assert_converted_once(logs, "acct-3", "cy@example.com", 12900)
+
+
+def test_a_paused_trial_charges_nothing_until_resumed_then_converts_once(logs):
+    trial_seconds = 8
+    argv, env = command(logs, "acct-4", "di@example.com", "team", trial_seconds=str(trial_seconds))
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    wait_until_sleeping("trial-acct-4")
+
+    assert run(logs, "pause", "acct-4")["status"] == "paused"
+    out, _ = proc.communicate(timeout=60)
+    assert json.loads(out.strip().splitlines()[-1])["status"] == "paused"  # the waiting command is told
+    time.sleep(max(0.0, started + trial_seconds + 2 - time.monotonic()))  # past the trial's end, still paused
+    assert [r["event"] for r in records(logs["BILLING_LOG"])] == ["trial_opened"]
+    assert [m["template"] for m in records(logs["MAILER_OUTBOX"])] == ["welcome"]
+
+    outcome = run(logs, "resume", "acct-4")
+    assert outcome["status"] == "converted" and outcome["account_id"] == "acct-4"
+    assert_converted_once(logs, "acct-4", "di@example.com", 4900)

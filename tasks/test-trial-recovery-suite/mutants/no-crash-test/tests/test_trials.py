@@ -6,12 +6,14 @@ in-process DBOS.destroy() does not stop the workflow's thread, which would go on
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from dbos import DBOS
+from dbos import DBOS, DBOSClient
 
 import trials
 
@@ -37,10 +39,13 @@ def records(path: str) -> list[dict]:
     return [json.loads(line) for line in file.read_text().splitlines()] if file.exists() else []
 
 
+def command(logs: dict, *args: str, trial_seconds: str = "2") -> list:
+    return [sys.executable, "trials.py", *args], {**os.environ, **logs, "TRIAL_LENGTH_SECONDS": trial_seconds}
+
+
 def run(logs: dict, *args: str, trial_seconds: str = "2") -> dict:
-    env = {**os.environ, **logs, "TRIAL_LENGTH_SECONDS": trial_seconds}
-    done = subprocess.run([sys.executable, "trials.py", *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=60)
+    argv, env = command(logs, *args, trial_seconds=trial_seconds)
+    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -64,3 +69,17 @@ def test_running_the_command_again_starts_no_second_trial(logs):
     assert again == first
     assert_converted_once(logs, "acct-2", "bob@example.com", 1900)
 
+
+def wait_until_sleeping(workflow_id: str, timeout: float = 30) -> None:
+    """Until the workflow's durable sleep has started: its earlier steps are checkpointed by then, so a kill
+    lands during the wait and never between an email going out and its checkpoint."""
+    client = DBOSClient(system_database_url=os.environ["DBOS_SYSTEM_DATABASE_URL"])
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any("sleep" in step["function_name"] for step in client.list_workflow_steps(workflow_id)):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{workflow_id} never reached its trial wait")
+    finally:
+        client.destroy()
