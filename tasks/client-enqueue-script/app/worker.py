@@ -56,7 +56,9 @@ def main() -> None:
     }
     DBOS(config=config)
     DBOS.launch()
-    DBOS.register_queue(REPORT_QUEUE, worker_concurrency=4)
+    # One report per account at a time, across all report boxes: the warehouse locks an account's usage
+    # tables while it exports them, and two exports of one account deadlock each other.
+    DBOS.register_queue(REPORT_QUEUE, worker_concurrency=4, partition_concurrency=1)
     log.info("worker ready, consuming queue %r", REPORT_QUEUE)
     threading.Event().wait()
 

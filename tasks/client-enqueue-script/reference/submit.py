@@ -8,7 +8,8 @@ down, the request stays queued and this waits until the worker is back and has r
 
 A report is requested under a workflow id derived from the account and month, so asking again for the same
 report (a retry, a double click, a re-run after this script died) attaches to the request already made
-instead of generating the report a second time.
+instead of generating the report a second time. The worker's queue is partitioned by account, so every request
+names its account as the partition key: reports of one account run one after another.
 """
 
 import json
@@ -28,6 +29,9 @@ def submit(account_id: str, month: str) -> dict:
             "queue_name": REPORT_QUEUE,
             "workflow_name": REPORT_WORKFLOW,
             "workflow_id": f"usage-report-{account_id}-{month}",
+            # The worker's queue is partitioned (partition_concurrency=1): one report per account at a time.
+            # On a partitioned queue an enqueue without a partition key is never dequeued.
+            "queue_partition_key": account_id,
         }
         handle = client.enqueue(options, account_id, month)
         return handle.get_result()

@@ -22,6 +22,7 @@ def submit(account_id: str, month: str) -> dict:
         "queue_name": REPORT_QUEUE,
         "workflow_name": REPORT_WORKFLOW,
         "workflow_id": f"usage-report-{account_id}-{month}",
+        "queue_partition_key": account_id,
     }
     handle = client.enqueue(options, account_id, month)
     return handle.get_result()

@@ -20,7 +20,8 @@ REPORT_WORKFLOW = "generate_report"
 def submit(account_id: str, month: str) -> dict:
     client = DBOSClient(system_database_url=os.environ["DBOS_SYSTEM_DATABASE_URL"])
     try:
-        options: EnqueueOptions = {"queue_name": REPORT_QUEUE, "workflow_name": REPORT_WORKFLOW}
+        options: EnqueueOptions = {"queue_name": REPORT_QUEUE, "workflow_name": REPORT_WORKFLOW,
+                                   "queue_partition_key": account_id}
         handle = client.enqueue(options, account_id, month)
         return handle.get_result()
     finally:
