@@ -21,7 +21,8 @@ def write_requests(name: str, requests: list[dict]) -> str:
 
 def run(path: str, tag: str, **env: str):
     # One executor id per test: a restart recovers only that test's payments, never another test's.
-    files = {"PSP_CHARGES": f"charges-{tag}.jsonl", "BOOKKEEPING_JOURNAL": f"journal-{tag}.jsonl",
+    files = {"PSP_CHARGES": f"charges-{tag}.jsonl", "PSP_ATTEMPTS": f"attempts-{tag}.jsonl",
+             "BOOKKEEPING_JOURNAL": f"journal-{tag}.jsonl",
              "MAILER_OUTBOX": f"outbox-{tag}.jsonl", "DBOS__VMID": f"collector-{tag}"}
     return run_program("collect.py", path, env={**files, **env})
 
@@ -87,3 +88,26 @@ def test_crashed_run_resent_charges_once_and_reports_the_whole_file():
     assert sorted(m["to"] for m in read_jsonl("outbox-c.jsonl")) == sorted(r["email"] for r in reqs)
     summary = summary_of(resent.stdout)
     assert (summary["captured"], summary["captured_cents"], summary["declined"]) == (4, 10000, 0)
+
+
+def test_psp_outages_are_retried_and_declines_are_not():
+    # psp.py answers 503 to the first two calls for a "flaky" customer, then charges
+    reqs = [request("pr_d0001", "cus_flaky_olga", 3100), request("pr_d0002", "cus_expired_piet", 1200),
+            request("pr_d0003", "cus_flaky_quinn", 800), request("pr_d0004", "cus_ruth", 2200)]
+    done = run(write_requests("d.jsonl", reqs), "d")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert charges_by_customer("d") == Counter({"cus_flaky_olga": 1, "cus_flaky_quinn": 1, "cus_ruth": 1})
+    attempts = read_jsonl("attempts-d.jsonl")
+    declined = [a for a in attempts if a["customer_id"] == "cus_expired_piet"]
+    assert len(declined) == 1, f"a declined card was tried {len(declined)} times"
+    for customer in ("cus_flaky_olga", "cus_flaky_quinn"):
+        tries = sorted(a["at"] for a in attempts if a["customer_id"] == customer)
+        assert len(tries) <= 4, f"{customer}: {len(tries)} attempts (at most 4)"
+        gaps = [later - earlier for earlier, later in zip(tries, tries[1:], strict=False)]
+        assert all(gap >= 0.1 for gap in gaps), f"{customer}: attempts {gaps} s apart (the first wait is 0.1 s)"
+    summary = summary_of(done.stdout)
+    statuses = [(r["idempotency_key"], r["status"]) for r in summary["results"]]
+    assert statuses == [("pr_d0001", "captured"), ("pr_d0002", "declined"), ("pr_d0003", "captured"),
+                        ("pr_d0004", "captured")]
+    assert (summary["captured"], summary["captured_cents"], summary["declined"]) == (3, 3100 + 800 + 2200, 1)
+    assert sorted(j["invoice_id"] for j in read_jsonl("journal-d.jsonl")) == ["INV-0001", "INV-0003", "INV-0004"]

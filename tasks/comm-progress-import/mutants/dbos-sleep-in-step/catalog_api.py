@@ -5,13 +5,19 @@ step, with a durable pause between batches for the storefront's rate limit) and 
 the ``progress`` event after every batch. A restart resumes the import after its last finished batch, and
 the progress event, stored in Postgres, is there right away.
 
+The nightly re-import is a DBOS schedule (applied at every start: idempotent, and one row shared by every
+pod, so each night runs once). Its workflow imports each feed in turn, as a child workflow with the import
+id ``nightly-<date>-<name>``; the date is the tick's own, not the clock's, so it is the same on replay.
+
 Run with: uvicorn catalog_api:app
 """
 
 import json
 import os
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from dbos import DBOS, DBOSConfig, SetWorkflowID
 from fastapi import FastAPI, HTTPException
@@ -22,6 +28,7 @@ import storefront
 BATCH_SIZE = 25
 PAUSE_BETWEEN_BATCHES_S = 0.25
 PROGRESS_EVENT = "progress"
+NIGHTLY_CRON = "30 2 * * *"  # 02:30 UTC
 
 
 class ImportRequest(BaseModel):
@@ -58,6 +65,23 @@ def import_feed(feed: str) -> dict:
     return final
 
 
+@DBOS.step()
+def list_feeds() -> list[str]:
+    return sorted(str(path) for path in Path("feeds").glob("*.json"))
+
+
+@DBOS.workflow()
+def nightly_reimport(scheduled_at: datetime, context: Any) -> list[str]:
+    night = scheduled_at.astimezone(UTC).date().isoformat()
+    imported = []
+    for feed in list_feeds():  # one feed after the other: the storefront's rate limit is for all calls
+        import_id = f"nightly-{night}-{Path(feed).stem}"
+        with SetWorkflowID(workflow_id(import_id)):
+            import_feed(feed)
+        imported.append(import_id)
+    return imported
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     config: DBOSConfig = {
@@ -67,6 +91,8 @@ async def lifespan(app: FastAPI):
     }
     DBOS(config=config)
     DBOS.launch()
+    await DBOS.apply_schedules_async([{"schedule_name": "nightly-feed-reimport", "workflow_fn": nightly_reimport,
+                                       "schedule": NIGHTLY_CRON}])
     yield
     DBOS.destroy()
 

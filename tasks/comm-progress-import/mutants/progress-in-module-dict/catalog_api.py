@@ -4,13 +4,19 @@ Each import is a DBOS workflow (id ``import-<import_id>``): it loads the feed, s
 step, with a durable pause between batches for the storefront's rate limit) and counts its progress in
 PROGRESS after every batch. A restart resumes the import after its last finished batch.
 
+The nightly re-import is a DBOS schedule (applied at every start: idempotent, and one row shared by every
+pod, so each night runs once). Its workflow imports each feed in turn, as a child workflow with the import
+id ``nightly-<date>-<name>``; the date is the tick's own, not the clock's, so it is the same on replay.
+
 Run with: uvicorn catalog_api:app
 """
 
 import json
 import os
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from dbos import DBOS, DBOSConfig, SetWorkflowID
 from fastapi import FastAPI, HTTPException
@@ -22,6 +28,7 @@ BATCH_SIZE = 25
 PAUSE_BETWEEN_BATCHES_S = 0.25
 # import_id -> progress, for the dashboard
 PROGRESS: dict[str, dict] = {}
+NIGHTLY_CRON = "30 2 * * *"  # 02:30 UTC
 
 
 class ImportRequest(BaseModel):
@@ -57,6 +64,23 @@ def import_feed(import_id: str, feed: str) -> dict:
     return PROGRESS[import_id]
 
 
+@DBOS.step()
+def list_feeds() -> list[str]:
+    return sorted(str(path) for path in Path("feeds").glob("*.json"))
+
+
+@DBOS.workflow()
+def nightly_reimport(scheduled_at: datetime, context: Any) -> list[str]:
+    night = scheduled_at.astimezone(UTC).date().isoformat()
+    imported = []
+    for feed in list_feeds():  # one feed after the other: the storefront's rate limit is for all calls
+        import_id = f"nightly-{night}-{Path(feed).stem}"
+        with SetWorkflowID(workflow_id(import_id)):
+            import_feed(import_id, feed)
+        imported.append(import_id)
+    return imported
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     config: DBOSConfig = {
@@ -66,6 +90,8 @@ async def lifespan(app: FastAPI):
     }
     DBOS(config=config)
     DBOS.launch()
+    await DBOS.apply_schedules_async([{"schedule_name": "nightly-feed-reimport", "workflow_fn": nightly_reimport,
+                                       "schedule": NIGHTLY_CRON}])
     yield
     DBOS.destroy()
 
