@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from graders.rules.dbos_api import RECV, dbos_method, is_sleep
 from graders.rules.model import Violation, violation
 from graders.rules.program import Program, Scope, context_label, written_with
+from graders.rules.signals import APP, signal_source
 from graders.rules.state import module_level_kind
 
 Loop = ast.For | ast.AsyncFor | ast.While
@@ -28,7 +29,7 @@ def manual_retry_loop(program: Program) -> Iterator[Violation]:
 
 
 def poll_loop(program: Program) -> Iterator[Violation]:
-    """comm-poll-loop: a workflow that sleeps in a loop until a checked value changes."""
+    """comm-poll-loop: a workflow that sleeps in a loop until a value a workflow or the app writes changes."""
     for scope, root in written_with(program.workflow_reach).items():
         for loop in _loops(scope):
             if _is_poll_loop(program, scope, loop):
@@ -91,7 +92,9 @@ def _sleep_in_handler(scope: Scope, loop: Loop) -> bool:
 
 def _is_poll_loop(program: Program, scope: Scope, loop: Loop) -> bool:
     """Sleeps every round (not only after a failure), does no work but reading a signal, and leaves when
-    the signal says so. A loop that also does work between sleeps (a throttled backfill) is not a poll."""
+    the signal says so, and that signal is one a workflow or the app itself writes (`signals`). A loop that
+    also does work between sleeps (a throttled backfill) is not a poll; neither is one that waits on an
+    outside system through a step."""
     nodes = list(_own_nodes(loop))
     calls = [n for n in nodes if isinstance(n, ast.Call)]
     if not any(is_sleep(scope, c) for c in calls) or any(dbos_method(scope, c) in RECV for c in calls):
@@ -111,8 +114,14 @@ def _is_poll_loop(program: Program, scope: Scope, loop: Loop) -> bool:
              for name in _bound_names(n)}
     if any(id(c) not in inside_checks and not _incidental(scope, c, fresh) for c in calls):
         return False
-    return any(c is not None and _reads_signal(scope, c) for c in checks) or any(
-        _is_shared_state(program, scope, name) for name in tested)
+    if any(_is_shared_state(program, scope, name) for name in tested):
+        return True
+    sources = [(c, signal_source(program, scope, c)) for c in checks]
+    if any(source == APP for _, source in sources):
+        return True
+    # An outside system (a provider's API asked through a step) can only be polled; code that does not
+    # show where its value comes from is judged by the check's name.
+    return any(source is None and _reads_signal(scope, c) for c, source in sources)
 
 
 def _called(value: ast.expr | None) -> ast.Call | None:

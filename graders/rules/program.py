@@ -163,6 +163,7 @@ class Program:
         self._step_run: set[Scope] = set()
         self._instance_cache: dict[Scope, dict[str, ClassInfo]] = {}
         self._memo: dict[tuple[str, Scope], bool] = {}
+        self.memo: dict[str, Any] = {}  # program-wide facts a detector derives once (e.g. the files it writes)
         for scope in self.scopes:
             self._edges[scope] = self._resolve_edges(scope)
             for call, callee in self._edges[scope]:

@@ -25,3 +25,9 @@ def expense_flow(expense_id: str) -> str:
     if status == "approved":
         reimburse(expense_id)
     return status
+
+
+def record_decision(expense_id: str, status: str) -> None:
+    """The approval endpoint: the app itself writes the row the workflow polls for."""
+    with sqlite3.connect("approvals.db") as conn:
+        conn.execute("UPDATE approvals SET status = ? WHERE id = ?", (status, expense_id))
