@@ -21,8 +21,8 @@ it (and its pid and host, for people), and the process holds a lock on ``<token>
 (``flock``, released by the kernel however the process dies). At start-up ``sweep_containers`` removes the
 containers of every token whose lock it can take: their harness is gone (a SIGKILL leaves them running).
 A token without a lock file (another user's, another machine's) is not provably dead and is left alone, as is
-a container without a token. Ctrl-C removes the process's own containers (``remove_own_containers``), and so
-does a normal exit.
+a container without a token. Ctrl-C removes the process's own containers (``release_owner``), and so does a
+normal exit.
 """
 
 from __future__ import annotations
@@ -123,15 +123,10 @@ def owner_labels() -> dict[str, str]:
             lock.flush()
             fresh.rename(folder / f"{token}.lock")  # appears already locked: a sweep never sees it free
             _owner = (token, lock)
-            atexit.register(_release_owner)
+            atexit.register(release_owner)
         token = _owner[0]
     return {LABEL: "trial", OWNER_LABEL: token, f"{LABEL}.pid": str(os.getpid()),
             f"{LABEL}.host": socket.gethostname()}
-
-
-def remove_own_containers() -> int:
-    """Remove every container this process started and has not removed yet (Ctrl-C, exit); how many."""
-    return _remove_own()[0]
 
 
 def _remove_own() -> tuple[int, bool]:
@@ -145,8 +140,9 @@ def _remove_own() -> tuple[int, bool]:
     return removed, not failed
 
 
-def _release_owner() -> None:
-    """At exit: our containers go, then our lock file (kept if a container could not go: the sweep's)."""
+def release_owner() -> None:
+    """At exit or on Ctrl-C: our containers go, then our lock file (kept if a container could not go: the next
+    start's sweep takes both)."""
     global _owner
     if _owner is None:
         return

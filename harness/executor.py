@@ -22,7 +22,7 @@ from pathlib import Path
 from rich.console import Console
 
 from graders import GradingEnvironment
-from graders.docker_sandbox import DockerSandbox, remove_own_containers
+from graders.docker_sandbox import DockerSandbox, release_owner
 from graders.sandbox import sweep_scratch
 from harness.config import RunConfig, WorkerConfig
 from harness.skills import SkillVersion, load_skill
@@ -46,7 +46,7 @@ class Executor:
         except KeyboardInterrupt:
             if self.grading is not None:
                 logging.getLogger("dbos").disabled = True  # steps in flight now fail against a destroyed DBOS
-                remove_own_containers()
+                release_owner()
                 self.grading.server.stop()
                 sweep_scratch(ours=True)
             print(f"\n{message}", file=sys.stderr, flush=True)
