@@ -413,11 +413,23 @@ class DockerRunning(Running):
             setup = json.dumps({"as": limits.address_space_mb * MB, "fds": plan})
             command = [str(box.venv / "bin" / "python"), "-I", "-S", "-c", WRAPPER, setup, *argv]
             options = box.container_options(workspace, env, limits, uid, self.fifo_dir)
-            self.container = box.client.containers.run(command=command, **options)
+            self.container = box.client.containers.create(command=command, **options)
         except Exception as exc:  # the engine refused: end the relays, keep nothing open
             self._close()
             raise SetupError(f"starting a container failed: {_first_line(exc)}") from None
+        try:
+            self.container.start()
+        except Exception as exc:  # created but not started: it goes too
+            self._remove()
+            self._close()
+            raise SetupError(f"starting a container failed: {_first_line(exc)}") from None
         self.started = time.perf_counter()  # the wall clock is the code's: creating the container is ours
+
+    def _remove(self) -> None:
+        try:
+            self.container.remove(force=True)
+        except Exception:  # already gone; if the engine failed, the owner's exit or the next sweep removes it
+            pass
 
     def _close(self) -> None:
         for fd in self._holds:
@@ -503,10 +515,7 @@ class DockerRunning(Running):
             if timed_out:
                 self._out.write(f"\n[sandbox] killed after {self.limits.wall_s:.0f}s wall-clock limit\n".encode())
         finally:
-            try:
-                self.container.remove(force=True)
-            except Exception:
-                pass
+            self._remove()
             self._close()
             _cap_log(self.log, self._log_start, self.limits.log_mb * MB)
         written = self._total  # every byte the run wrote (the log kept at most file_size_mb of it)

@@ -149,3 +149,19 @@ def test_a_sweep_takes_only_containers_whose_owner_lock_it_can_take(docker_gradi
             except Exception:
                 pass
         (folder / f"{alive}.lock").unlink(missing_ok=True)
+
+
+def test_a_container_that_cannot_start_is_removed_at_once(docker_grading_env, monkeypatch, tmp_path):
+    from graders.errors import SetupError
+    from graders.sandbox import Limits
+
+    box = docker_grading_env.sandbox
+    options = box.container_options
+    monkeypatch.setattr(box, "container_options",  # created fine; the runtime refuses this tmpfs at start
+                        lambda *args: {**options(*args), "tmpfs": {"/x": "nr_inodes=banana"}})
+    before = {c.id for c in _containers(box.client, os.getpid())}
+    with box.slot() as uid, box.scratch(Limits()) as scratch:
+        (scratch / "workspace").mkdir()
+        with pytest.raises(SetupError, match="starting a container failed"):
+            box.start(["true"], scratch / "workspace", {}, Limits(wall_s=30), tmp_path / "log", uid)
+    assert {c.id for c in _containers(box.client, os.getpid())} == before
