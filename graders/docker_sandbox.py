@@ -15,14 +15,26 @@ tests' result stream) go through FIFOs in the scratch directory: a small wrapper
 unlinks it (so nothing started later can open it) and ``dup2``s it onto the same fd number before it
 ``exec``s the command; a thread on the host copies each FIFO into the real fd (the log capped at
 ``file_size_mb``, like RLIMIT_FSIZE under bwrap).
+
+No container outlives its harness for long: each carries the owner token of the harness process that started
+it (and its pid and host, for people), and the process holds a lock on ``<token>.lock`` in ``OWNER_LOCKS``
+(``flock``, released by the kernel however the process dies). At start-up ``sweep_containers`` removes the
+containers of every token whose lock it can take: their harness is gone (a SIGKILL leaves them running).
+A token without a lock file (another user's, another machine's) is not provably dead and is left alone, as is
+a container without a token. Ctrl-C removes the process's own containers (``release_owner``), and so does a
+normal exit.
 """
 
 from __future__ import annotations
 
+import atexit
+import fcntl
 import hashlib
 import json
 import os
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +43,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from graders.environ import NETWORK, helper_env
 from graders.errors import SetupError
@@ -57,6 +69,7 @@ ENGINE_HINT = ("no Docker engine is reachable: start Docker Desktop (macOS, Wind
 FIFO_DIR = ".fds"  # in the scratch tmpfs, beside the workspace
 INSIDE_FIFOS = "/run/dbos-eval-fds"
 LABEL = "dbos-skill-eval"
+OWNER_LABEL = f"{LABEL}.owner"  # the token of the harness process that started the container
 # Runs first in the container: sets the per-process address-space limit (docker has no such ulimit), opens
 # each FIFO onto its fd number, unlinks it, then execs the command.
 WRAPPER = ("import json,os,resource,sys\n"
@@ -81,6 +94,109 @@ def engine() -> Any:
     except Exception as exc:  # docker raises DockerException, requests' errors, or FileNotFoundError
         raise SetupError(f"{ENGINE_HINT} ({type(exc).__name__})") from None
     return client
+
+
+def owner_locks() -> Path:
+    """Where owner tokens' lock files live: per user and fixed (not the run's cache dir), so every harness run of
+    this user on this machine sees every other's."""
+    from graders.runtime import default_cache_dir
+
+    return default_cache_dir() / "docker-owners"
+
+
+_owner: tuple[str, IO[str]] | None = None  # this process's token and its held lock file
+_owner_guard = threading.Lock()
+
+
+def owner_labels() -> dict[str, str]:
+    """The labels of a container this process starts: ours, and owned by this process while it lives."""
+    global _owner
+    with _owner_guard:
+        if _owner is None:
+            folder = owner_locks()
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            token = secrets.token_hex(8)
+            fresh = folder / f".{token}.new"
+            lock = open(fresh, "w")  # noqa: SIM115 - held until this process ends
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            lock.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+            lock.flush()
+            fresh.rename(folder / f"{token}.lock")  # appears already locked: a sweep never sees it free
+            _owner = (token, lock)
+            atexit.register(release_owner)
+        token = _owner[0]
+    return {LABEL: "trial", OWNER_LABEL: token, f"{LABEL}.pid": str(os.getpid()),
+            f"{LABEL}.host": socket.gethostname()}
+
+
+def _remove_own() -> tuple[int, bool]:
+    """How many of our containers were removed, and whether none is left."""
+    if _owner is None:
+        return 0, True
+    try:
+        removed, failed = _remove(engine(), _owner[0])
+    except Exception:  # no engine, or it did not answer: the next start's sweep removes them
+        return 0, False
+    return removed, not failed
+
+
+def release_owner() -> None:
+    """At exit or on Ctrl-C: our containers go, then our lock file (kept if a container could not go: the next
+    start's sweep takes both)."""
+    global _owner
+    if _owner is None:
+        return
+    token, lock = _owner
+    if _remove_own()[1]:
+        (owner_locks() / f"{token}.lock").unlink(missing_ok=True)
+    lock.close()
+    _owner = None
+
+
+def _remove(client: Any, token: str) -> tuple[int, int]:
+    """Remove the containers of ``token``: how many were removed and how many could not be."""
+    import docker
+
+    removed = failed = 0
+    for container in client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={token}"}):
+        try:
+            container.remove(force=True)
+            removed += 1
+        except docker.errors.NotFound:  # its run removed it meanwhile
+            pass
+        except Exception:  # the engine is busy or refused
+            failed += 1
+    return removed, failed
+
+
+def sweep_containers(client: Any) -> int:
+    """Remove the containers of harness processes that are gone; how many (see the module's docstring).
+
+    A token is dead when its lock file exists and its lock can be taken; its lock file goes once none of its
+    containers is left, so a container whose removal failed is tried again at the next start."""
+    ours = _owner[0] if _owner else None
+    removed = 0
+    for lock_file in sorted(owner_locks().glob("*.lock")):
+        token = lock_file.name.removesuffix(".lock")
+        if token == ours:
+            continue
+        try:
+            lock = open(lock_file, "r+")  # noqa: SIM115 - closed below
+        except OSError:
+            continue
+        with lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its harness is alive
+            try:
+                gone, failed = _remove(client, token)
+            except Exception:  # the engine did not answer: the next start tries again
+                continue
+            removed += gone
+            if not failed:
+                lock_file.unlink(missing_ok=True)
+    return removed
 
 
 @dataclass(frozen=True)
@@ -142,7 +258,8 @@ def _base_python(client: Any, image_id: str, base: str) -> tuple[str, str]:
     """The base image's ``python3`` version (``3.11``) and glibc (``2.36``)."""
     code = "import platform,sys; print('%d.%d' % sys.version_info[:2], platform.libc_ver()[1])"
     try:
-        out = client.containers.run(image_id, ["python3", "-c", code], network_mode="none", remove=True)
+        out = client.containers.run(image_id, ["python3", "-c", code], network_mode="none", remove=True,
+                                    labels=owner_labels())
         version, glibc = out.decode().split()
     except Exception as exc:  # no python3 in it, or a musl image (no glibc version)
         raise SetupError(f"--docker-image {base}: needs python3 >= 3.10 on glibc ({_first_line(exc)})") from None
@@ -207,6 +324,7 @@ class DockerSandbox(BwrapSandbox):
                  requirements: Sequence[str] = ()) -> None:
         super(BwrapSandbox, self).__init__((), shared)
         self.client = engine()
+        self.swept = sweep_containers(self.client)  # left by harness processes that died (e.g. SIGKILL)
         self.venv = venv
         self.image = ensure_image(self.client, base, venv, requirements)
         self.as_root = os.geteuid() == 0
@@ -253,7 +371,7 @@ class DockerSandbox(BwrapSandbox):
                    "/run": small, "/dev/shm": small},
             volumes=mounts, ulimits=[docker.types.Ulimit(name=n, soft=v, hard=v) for n, v in ulimits],
             log_config=docker.types.LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
-            labels={LABEL: "trial"}, detach=True, stdin_open=False, tty=False,
+            labels=owner_labels(), detach=True, stdin_open=False, tty=False,
             init=True)  # docker-init as pid 1: reaps orphans, and the code is not an unkillable pid 1
 
 
@@ -295,11 +413,23 @@ class DockerRunning(Running):
             setup = json.dumps({"as": limits.address_space_mb * MB, "fds": plan})
             command = [str(box.venv / "bin" / "python"), "-I", "-S", "-c", WRAPPER, setup, *argv]
             options = box.container_options(workspace, env, limits, uid, self.fifo_dir)
-            self.container = box.client.containers.run(command=command, **options)
+            self.container = box.client.containers.create(command=command, **options)
         except Exception as exc:  # the engine refused: end the relays, keep nothing open
             self._close()
             raise SetupError(f"starting a container failed: {_first_line(exc)}") from None
+        try:
+            self.container.start()
+        except Exception as exc:  # created but not started: it goes too
+            self._remove()
+            self._close()
+            raise SetupError(f"starting a container failed: {_first_line(exc)}") from None
         self.started = time.perf_counter()  # the wall clock is the code's: creating the container is ours
+
+    def _remove(self) -> None:
+        try:
+            self.container.remove(force=True)
+        except Exception:  # already gone; if the engine failed, the owner's exit or the next sweep removes it
+            pass
 
     def _close(self) -> None:
         for fd in self._holds:
@@ -385,10 +515,7 @@ class DockerRunning(Running):
             if timed_out:
                 self._out.write(f"\n[sandbox] killed after {self.limits.wall_s:.0f}s wall-clock limit\n".encode())
         finally:
-            try:
-                self.container.remove(force=True)
-            except Exception:
-                pass
+            self._remove()
             self._close()
             _cap_log(self.log, self._log_start, self.limits.log_mb * MB)
         written = self._total  # every byte the run wrote (the log kept at most file_size_mb of it)

@@ -5,11 +5,13 @@ this process leaves grading to others) and hands back an ``Executor``; ``runner`
 callers of it. Its ``stop_hard_on_interrupt`` is the one interrupt policy: Ctrl-C (or SIGTERM, which
 ``cli`` turns into one) is a clean crash — stop Postgres, sweep our scratch, print where things stand, exit
 130 at once. Steps in flight are never checkpointed, so resuming re-runs exactly them; sandboxes die with us
-(parent-death signal).
+(parent-death signal; docker containers are removed first, and those of a harness that died without that are
+swept when the next one opens docker: ``graders/docker_sandbox.py``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -20,6 +22,7 @@ from pathlib import Path
 from rich.console import Console
 
 from graders import GradingEnvironment
+from graders.docker_sandbox import DockerSandbox, release_owner
 from graders.sandbox import sweep_scratch
 from harness.config import RunConfig, WorkerConfig
 from harness.skills import SkillVersion, load_skill
@@ -42,6 +45,8 @@ class Executor:
             yield
         except KeyboardInterrupt:
             if self.grading is not None:
+                logging.getLogger("dbos").disabled = True  # steps in flight now fail against a destroyed DBOS
+                release_owner()
                 self.grading.server.stop()
                 sweep_scratch(ours=True)
             print(f"\n{message}", file=sys.stderr, flush=True)
@@ -82,4 +87,7 @@ def open_executor(config: RunConfig | WorkerConfig, console: Console, *, grading
     with GradingEnvironment.open(config.sandbox, cache_dir=config.cache_dir, pg_url=config.pg_url,
                                  keep_databases=config.keep_dbs, announce=console.status,
                                  docker_image=config.docker_image) as env:
+        if isinstance(env.sandbox, DockerSandbox) and env.sandbox.swept:
+            console.print(f"Removed {env.sandbox.swept} docker container(s) left by harness processes that died",
+                          highlight=False)
         yield Executor(by_id, by_hash, env)
