@@ -1,8 +1,11 @@
 """`ops.py` lists, cancels and resumes the export worker's workflows from outside the worker."""
 
 import json
+import os
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from conftest import repeats, request_export, status_of, wait_for_status, written
 from dbos_evalkit import run_program, wait_until
@@ -40,7 +43,20 @@ def test_cancel_stops_an_export_and_resume_finishes_it_without_redoing_partition
     big = request_export(client, "all-orders", "orders")  # 16 partitions
     wait_until(lambda: written("all-orders"), timeout=20, message="the export to get going")
 
-    ops("cancel", big)
+    # The whole export copies in ~3 s; on a loaded machine ops.py can take longer than that just to start.
+    # The worker is frozen while ops.py cancels, so the cancel lands mid-export however slow the machine is
+    # (to the worker this is only a slow partition). Should the frozen worker hold a lock the cancel needs,
+    # it is thawed after a while and the cancel goes through then.
+    os.killpg(worker.pid, signal.SIGSTOP)
+    with ThreadPoolExecutor(1) as pool:
+        cancel = pool.submit(ops, "cancel", big)
+        try:
+            cancel.result(timeout=15)
+        except FutureTimeout:
+            pass
+        finally:
+            os.killpg(worker.pid, signal.SIGCONT)
+        cancel.result()
     assert wait_for_status(big, "CANCELLED", timeout=30) == "CANCELLED"
     at_cancel = len(written("all-orders"))
     deadline = time.monotonic() + 2 * COPY_S  # a partition already being copied may still land
