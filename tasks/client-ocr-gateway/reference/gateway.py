@@ -5,7 +5,8 @@ The OCR runs in the OCR team's DBOS worker (`ocr_worker.py`): the gateway only t
 a `DBOSClient` (it never launches DBOS and never imports the worker or the OCR engine). A document is
 enqueued on the worker's `ocr` queue as its `invoices.extract` workflow with the document id as the
 workflow id, so a second submission of the same id attaches to the existing workflow instead of queueing
-another one, and any gateway replica can report on it by id.
+another one, and any gateway replica can report on it by id. Urgent documents are enqueued with a higher queue
+priority than normal ones, so the worker takes them ahead of the waiting backlog.
 """
 
 import os
@@ -32,9 +33,16 @@ async def lifespan(app: FastAPI):
 app = FastAPI(title="invoice gateway", lifespan=lifespan)
 
 
+# Lower runs first. Every enqueue gets a priority: one enqueued without any is stored as 0 and would be taken
+# ahead of even the urgent ones.
+URGENT_PRIORITY = 1
+NORMAL_PRIORITY = 100
+
+
 class Document(BaseModel):
     document_id: str
     pages: int
+    urgent: bool = False
 
 
 async def describe(client: DBOSClient, document_id: str) -> dict | None:
@@ -55,7 +63,8 @@ async def submit(doc: Document, request: Request) -> dict:
     if current is not None:  # already submitted: report it, never queue it again
         return {"document_id": doc.document_id, "status": current["status"]}
     options: EnqueueOptions = {"queue_name": OCR_QUEUE, "workflow_name": EXTRACT_WORKFLOW,
-                               "workflow_id": doc.document_id}
+                               "workflow_id": doc.document_id,
+                               "priority": URGENT_PRIORITY if doc.urgent else NORMAL_PRIORITY}
     # A concurrent duplicate enqueues the same workflow id: DBOS attaches it to the existing workflow.
     await client.enqueue_async(options, doc.document_id, doc.pages)
     return {"document_id": doc.document_id, "status": "queued"}

@@ -52,8 +52,9 @@ class Gateway:
     def stop(self) -> None:
         _stop(self.proc)
 
-    def submit(self, document_id: str, pages: int) -> dict:
-        response = self.client.post("/documents", json={"document_id": document_id, "pages": pages})
+    def submit(self, document_id: str, pages: int, urgent: bool | None = None) -> dict:
+        doc = {"document_id": document_id, "pages": pages} | ({} if urgent is None else {"urgent": urgent})
+        response = self.client.post("/documents", json=doc)
         assert response.status_code == 202, f"POST /documents -> {response.status_code} {response.text[:500]}"
         body = response.json()
         assert body.get("document_id") == document_id and body.get("status") in ("queued", "processing", "done"), body

@@ -1,5 +1,6 @@
 """The gateway queues documents for the separate OCR worker (never running OCR itself), reports their status
-and the worker's result by id from any gateway process, and never queues a document id twice."""
+and the worker's result by id from any gateway process, never queues a document id twice, and has urgent
+documents taken ahead of the waiting backlog."""
 
 import time
 
@@ -78,3 +79,19 @@ def test_status_survives_a_gateway_restart(procs):
     assert second.wait_done("INV-300")["result"] == expected_result("INV-300", 2)
     assert second.submit("INV-300", 2)["status"] == "done"
     assert sorted(e["document_id"] for e in extractions()) == ["INV-300", "INV-301"]
+
+
+def test_an_urgent_document_is_taken_ahead_of_the_waiting_backlog(procs):
+    gateway, worker, extractions = procs
+    api = gateway("gw")
+    backlog = [f"INV-50{n}" for n in range(4)]
+    for document_id in backlog:
+        api.submit(document_id, 1)
+    api.submit("INV-590", 1, urgent=False)
+    api.submit("INV-599", 1, urgent=True)
+    worker("worker")  # finds the whole backlog waiting; it OCRs two documents at a time (ocr_worker.py)
+    for document_id in [*backlog, "INV-590", "INV-599"]:
+        assert api.wait_done(document_id)["result"] == expected_result(document_id, 1)
+    order = [e["document_id"] for e in extractions()]
+    assert sorted(order) == sorted([*backlog, "INV-590", "INV-599"]), f"not each extracted once: {order}"
+    assert "INV-599" in order[:2], f"the urgent document waited behind the normal backlog: extraction order {order}"
