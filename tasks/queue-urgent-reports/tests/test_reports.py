@@ -141,7 +141,9 @@ def test_a_refused_job_is_retried_later_while_the_others_render():
 
 
 def test_a_retry_pending_at_a_restart_still_happens():
-    retry_after = 10.0
+    # Long enough that a service which lost the pending retry, restarted after a kill as late as
+    # `kill_by` seconds after the refusal, renders the job again well before the retry is due.
+    retry_after, kill_by = 20.0, 7.0
     env = {"RENDERER_BUSY_FIRST": "pending-1", "RENDERER_RETRY_AFTER_S": str(retry_after)}
     before = Service("restart", **env).start()
     try:
@@ -152,7 +154,7 @@ def test_a_retry_pending_at_a_restart_still_happens():
         # is pending, not a job whose refusal DBOS never recorded (a restart would then rightly render it
         # at once). Kill as soon as the refusal is checkpointed, and at the latest well before the retry
         # is due. Not wait_until: this deadline is the retry's schedule, and running out is no failure.
-        latest = busy["at"] + retry_after * 0.7
+        latest = busy["at"] + kill_by
         while not refusal_recorded(refused, busy) and time.time() < latest and before.proc.poll() is None:
             time.sleep(0.1)
     finally:
