@@ -9,9 +9,9 @@ from collections import Counter
 from dbos_evalkit import WORKSPACE, read_jsonl, sql, start_program, wait_until
 
 # A wait that includes the service's start (import dbos, launch, the first inbox scan): 3-4 s on an idle
-# machine, a minute at load ~20 on 2 cores. Polled, so a correct service never waits for it; once validate
-# has recorded the test's time, the helpers cut it to a multiple of what a correct solution needed.
-STARTUP_S = 120
+# machine, up to a minute at load ~20 on 2 cores. Polled, so a correct service never waits for it; once
+# validate has recorded the test's time, the helpers cut it to a multiple of what a correct solution needed.
+STARTUP_S = 90
 
 
 class Service:
@@ -37,6 +37,16 @@ class Service:
         tmp = self.inbox / f".{report_id}.tmp"
         tmp.write_text(json.dumps({"report_id": report_id, "pages": 3, "urgent": urgent}))
         tmp.rename(self.inbox / f"{report_id}.json")
+
+    def settle(self, timeout: float = 15) -> None:
+        """Before the kill that ends a test, let the service record the jobs it has finished. The renderer
+        logs "rendered" before the job's step and workflow are checkpointed; a job killed in between stays
+        PENDING under this service's executor id, which no later service recovers, and on a queue that runs
+        one job at a time across processes it holds the only slot for good: the next test's service would
+        never get a job. Best effort (a design with a workflow that runs forever is killed at the deadline)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.proc.poll() is None and unfinished_queued_jobs():
+            time.sleep(0.2)
 
     def events(self) -> list[dict]:
         return read_jsonl(f"renders-{self.tag}.jsonl")
@@ -64,6 +74,12 @@ class Service:
             assert running <= 1, "the renderer was given two jobs at once"
 
 
+def unfinished_queued_jobs() -> int:
+    rows = sql("SELECT count(*) FROM dbos.workflow_status WHERE status IN ('PENDING', 'ENQUEUED') "
+               "AND queue_name IS NOT NULL AND left(queue_name, 5) <> '_dbos'")
+    return int(rows[0][0]) if rows else 0
+
+
 def refusal_recorded(start: dict, busy: dict) -> bool:
     """DBOS has checkpointed the step that got the renderer's refusal: a step output row of a step that was
     already running when the renderer started the job and had ended by the time it refused it (whatever
@@ -88,6 +104,7 @@ def test_an_urgent_request_overtakes_the_waiting_bulk_requests():
         urgent = service.wait_for("urgent-1", "start", timeout=60)
         wait_until(lambda: all(service.first(r, "rendered") for r in bulk) or service.proc.poll() is not None,
                    timeout=50, message="every bulk report rendered")
+        service.settle()
     finally:
         service.kill()
     started_between = {e["report_id"] for e in service.events()
@@ -110,6 +127,7 @@ def test_a_refused_job_is_retried_later_while_the_others_render():
         done = service.wait_for("refused-1", "rendered", timeout=40)
         wait_until(lambda: all(service.first(r, "rendered") for r in others) or service.proc.poll() is not None,
                    timeout=30, message="the other reports rendered")
+        service.settle()
     finally:
         service.kill()
     retry = max(e["at"] for e in service.events() if e["report_id"] == "refused-1" and e["event"] == "start")
@@ -123,7 +141,9 @@ def test_a_refused_job_is_retried_later_while_the_others_render():
 
 
 def test_a_retry_pending_at_a_restart_still_happens():
-    retry_after = 10.0
+    # Long enough that a service which lost the pending retry, restarted after a kill as late as
+    # `kill_by` seconds after the refusal, renders the job again well before the retry is due.
+    retry_after, kill_by = 20.0, 7.0
     env = {"RENDERER_BUSY_FIRST": "pending-1", "RENDERER_RETRY_AFTER_S": str(retry_after)}
     before = Service("restart", **env).start()
     try:
@@ -134,7 +154,7 @@ def test_a_retry_pending_at_a_restart_still_happens():
         # is pending, not a job whose refusal DBOS never recorded (a restart would then rightly render it
         # at once). Kill as soon as the refusal is checkpointed, and at the latest well before the retry
         # is due. Not wait_until: this deadline is the retry's schedule, and running out is no failure.
-        latest = busy["at"] + retry_after * 0.7
+        latest = busy["at"] + kill_by
         while not refusal_recorded(refused, busy) and time.time() < latest and before.proc.poll() is None:
             time.sleep(0.1)
     finally:
@@ -142,6 +162,7 @@ def test_a_retry_pending_at_a_restart_still_happens():
     after = Service("restart", **env).start()
     try:
         after.wait_for("pending-1", "rendered", timeout=STARTUP_S + retry_after)
+        after.settle()
     finally:
         after.kill()
     retry = max(e["at"] for e in after.events() if e["report_id"] == "pending-1" and e["event"] == "start")
