@@ -5,6 +5,12 @@
 For every request the user is deleted from the CRM and from analytics, then gets a confirmation email.
 Runs as a Kubernetes CronJob. A batch is a DBOS workflow named after its file, so a pod killed mid-batch is
 finished by the next run of the same release, and re-running a finished batch does nothing again.
+
+DBOS recovers (and its queues run) only workflows of the running application version, and a resumed
+workflow keeps the version it started under. So when a new release runs after a pod of an older one was
+evicted mid-batch, it takes the batch over: it forks the old workflow onto its own version from the first
+step that never completed (the completed deletions and emails are reused, not repeated), then cancels the
+old workflow so that the old release can never finish it a second time.
 """
 
 import json
@@ -12,7 +18,7 @@ import logging
 import sys
 from pathlib import Path
 
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS, SetWorkflowID, WorkflowStatus
 
 import analytics
 import crm
@@ -53,8 +59,39 @@ def purge_batch(batch: str, path: str) -> dict:
     return {"batch": batch, "processed": len(requests)}
 
 
+UNFINISHED = ("PENDING", "ENQUEUED")
+
+
+def batch_runs(batch: str) -> list[WorkflowStatus]:
+    """The batch's workflow and the takeovers of it by later releases (ids `purge-<batch>[@<release>]`)."""
+    base = f"purge-{batch}"
+    return [w for w in DBOS.list_workflows(workflow_id_prefix=base, load_input=False)
+            if w.workflow_id == base or w.workflow_id.startswith(base + "@")]
+
+
+def take_over(left: WorkflowStatus, batch: str) -> str:
+    """Continue a batch an older release left unfinished on this release's version; returns the new run's id."""
+    takeover_id = f"purge-{batch}@{DBOS.application_version}"
+    if DBOS.get_workflow_status(takeover_id) is None:
+        steps = DBOS.list_workflow_steps(left.workflow_id)
+        next_step = max((s["function_id"] for s in steps), default=-1) + 1
+        log.info("release %s takes over %s (version %s) from step %d",
+                 DBOS.application_version, left.workflow_id, left.app_version, next_step)
+        with SetWorkflowID(takeover_id):
+            DBOS.fork_workflow(left.workflow_id, next_step, application_version=DBOS.application_version)
+    DBOS.cancel_workflow(left.workflow_id)  # after the fork exists: a crash in between loses nothing
+    return takeover_id
+
+
 def run(path: str) -> dict:
     batch = Path(path).stem
+    runs = batch_runs(batch)
+    for finished in (w for w in runs if w.status == "SUCCESS"):
+        return DBOS.retrieve_workflow(finished.workflow_id).get_result()
+    for mine in (w for w in runs if w.status in UNFINISHED and w.app_version == DBOS.application_version):
+        return DBOS.retrieve_workflow(mine.workflow_id).get_result()  # this release's recovery finishes it
+    for left in (w for w in runs if w.status in UNFINISHED):
+        return DBOS.retrieve_workflow(take_over(left, batch)).get_result()
     with SetWorkflowID(f"purge-{batch}"):
         return purge_batch(batch, path)
 
