@@ -2,20 +2,35 @@
 
 POST /orders         the checkout page places an order; we hold the stock and wait for its payment
 POST /webhooks/psp   our payment provider (PSP) tells us whether an order's payment went through
+
+A paid order is booked in finance's payment ledger (`ledger.py`, the `payments` table) before it ships.
 """
 
 import threading
+from contextlib import asynccontextmanager
 
+import sqlalchemy as sa
 from fastapi import FastAPI
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 import inventory
+import ledger
 import mailer
 import shipping
 
 PAYMENT_TIMEOUT_S = 30 * 60  # an order waits up to 30 minutes for its payment
 
-app = FastAPI()
+ledger_db = sa.create_engine(ledger.database_url())
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    ledger.create_tables(ledger_db)
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
 _payments: dict[str, dict] = {}  # payment notices by order id
 _arrived = threading.Condition()
 
@@ -42,6 +57,8 @@ def fulfil(order: Order) -> None:
         inventory.release(order.order_id)
         mailer.send(order.email, "Your order was cancelled", order.order_id)
         return
+    with Session(ledger_db) as session, session.begin():
+        ledger.book_payment(session, order.order_id, notice["payment_id"])
     shipping.ship(order.order_id, order.address)
     mailer.send(order.email, "Your order is on its way", order.order_id)
 

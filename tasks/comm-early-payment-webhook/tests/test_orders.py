@@ -1,12 +1,14 @@
-"""Every order ends with exactly one outcome — shipped once with one "on its way" email when paid, released
-once with one "cancelled" email when failed — whether the PSP's single notice arrives before the order,
-while it waits, or around a restart of the service."""
+"""Every order ends with exactly one outcome — booked once in finance's ledger, shipped once and one "on its way"
+email when paid; released once with one "cancelled" email and never booked when failed — whether the PSP's single
+notice arrives before the order, while it waits, around a restart of the service, or the box dies right after a
+booking was written."""
 
 from collections import Counter
 
+import httpx
 import pytest
 
-from dbos_evalkit import read_jsonl, wait_until
+from dbos_evalkit import read_jsonl, sql, wait_until
 from server import Server
 
 ON_ITS_WAY, CANCELLED = "Your order is on its way", "Your order was cancelled"
@@ -51,6 +53,11 @@ def shipments(tag: str, order_id: str) -> int:
     return sum(1 for s in read_jsonl(f"shipments-{tag}.jsonl") if s["order_id"] == order_id)
 
 
+def booked(order_id: str) -> list[str]:
+    """Payment ids booked for the order in finance's `payments` table."""
+    return [r[0] for r in sql("SELECT payment_id FROM payments WHERE order_id = %s", (order_id,))]
+
+
 def wait_for_email(server: Server, order_id: str, timeout: float = 30) -> None:
     try:
         wait_until(lambda: emails(server.tag, order_id), timeout=timeout, interval=0.2,
@@ -60,12 +67,14 @@ def wait_for_email(server: Server, order_id: str, timeout: float = 30) -> None:
 
 
 def assert_shipped_once(tag: str, order_id: str) -> None:
+    assert booked(order_id) == [f"pay-{order_id}"], f"{order_id} booked in the ledger: {booked(order_id)}"
     assert actions(tag, order_id) == Counter({"reserve": 1}), f"{order_id}: {dict(actions(tag, order_id))}"
     assert shipments(tag, order_id) == 1, f"{order_id}: shipped {shipments(tag, order_id)} times"
     assert emails(tag, order_id) == Counter({ON_ITS_WAY: 1}), f"{order_id}: {dict(emails(tag, order_id))}"
 
 
 def assert_cancelled_once(tag: str, order_id: str) -> None:
+    assert booked(order_id) == [], f"the failed {order_id} was booked in the ledger: {booked(order_id)}"
     assert actions(tag, order_id) == Counter({"reserve": 1, "release": 1}), f"{order_id}: {dict(actions(tag, order_id))}"
     assert shipments(tag, order_id) == 0, f"{order_id} was shipped"
     assert emails(tag, order_id) == Counter({CANCELLED: 1}), f"{order_id}: {dict(emails(tag, order_id))}"
@@ -113,3 +122,22 @@ def test_a_restart_loses_neither_a_waiting_order_nor_an_acknowledged_notice(shop
     wait_for_email(shop, "o-c2")
     assert_shipped_once(shop.tag, "o-c1")
     assert_shipped_once(shop.tag, "o-c2")
+
+
+def test_a_crash_right_after_a_payment_is_booked_books_it_only_once(shop):
+    shop.start(LEDGER_CRASH_AFTER_COMMIT="1")  # ops drill: the box dies right after the first booking commits
+    place(shop, "o-d1")
+    wait_until(lambda: actions(shop.tag, "o-d1"), timeout=30, message="o-d1 to hold its items")
+    try:
+        notify(shop, "o-d1", "paid")
+        acknowledged = True
+    except httpx.TransportError:  # the service books while handling the notice and died before answering
+        acknowledged = False
+    assert shop.wait_for_death() == -9, f"the drill should have killed the server (SIGKILL):\n{shop.log()}"
+    assert booked("o-d1"), "the drill fires right after the booking commits"
+
+    shop.start()
+    if not acknowledged:
+        notify(shop, "o-d1", "paid")  # the PSP sends again a notice we never answered
+    wait_for_email(shop, "o-d1")
+    assert_shipped_once(shop.tag, "o-d1")

@@ -6,22 +6,28 @@ POST /webhooks/psp   our payment provider (PSP) tells us whether an order's paym
 Each order is a DBOS workflow (id `order-<order_id>`). A payment notice is recorded before we answer the
 PSP by a small workflow of its own (id `psp-notice-<order_id>`) that publishes it as an event. The order
 reads that event, which works whichever arrives first: `DBOS.send` to an order whose workflow does not
-exist yet would fail, and the PSP never sends a notice twice.
+exist yet would fail, and the PSP never sends a notice twice. A paid order is booked in finance's ledger by a
+transaction of the ledger datasource, which commits the row together with the workflow's checkpoint: a crash
+right after the booking never books it again when the order is recovered.
 """
 
 import os
 from contextlib import asynccontextmanager
 
-from dbos import DBOS, DBOSConfig, SetWorkflowID
+from dbos import DBOS, DBOSConfig, SetWorkflowID, SQLAlchemyDatasource
 from fastapi import FastAPI
 from pydantic import BaseModel
 
 import inventory
+import ledger
 import mailer
 import shipping
 
 PAYMENT_TIMEOUT_S = 30 * 60  # an order waits up to 30 minutes for its payment
 NOTICE_EVENT = "payment_notice"
+
+# Created at import: datasources must exist before DBOS.launch(). It opens the ledger database only.
+payments_ledger = SQLAlchemyDatasource.create(ledger.database_url())
 
 
 @asynccontextmanager
@@ -29,6 +35,7 @@ async def lifespan(app: FastAPI):
     config: DBOSConfig = {"name": "shop-orders", "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
                           "application_version": "shop-orders-1"}
     DBOS(config=config)
+    ledger.create_tables(payments_ledger.engine)
     DBOS.launch()
     yield
     DBOS.destroy()
@@ -64,6 +71,11 @@ def release(order: dict) -> None:
     inventory.release(order["order_id"])
 
 
+@payments_ledger.transaction()
+def book_payment(order: dict, payment_id: str) -> None:
+    ledger.book_payment(payments_ledger.sql_session(), order["order_id"], payment_id)
+
+
 @DBOS.step()
 def ship(order: dict) -> None:
     shipping.ship(order["order_id"], order["address"])
@@ -82,6 +94,7 @@ def fulfil(order: dict) -> str:
         release(order)
         email(order, "Your order was cancelled")
         return "cancelled"
+    book_payment(order, notice["payment_id"])
     ship(order)
     email(order, "Your order is on its way")
     return "shipped"
