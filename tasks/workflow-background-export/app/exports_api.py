@@ -6,14 +6,19 @@ Run with: uvicorn exports_api:app
 import threading
 import uuid
 
+import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
+import billing
 import notify
 import storage
 import warehouse
 
 app = FastAPI(title="usage-exports")
+engine = sa.create_engine(billing.database_url())
+with engine.begin() as conn:
+    billing.create_tables(conn)
 
 # export_id -> {"export_id", "status", ...}; status is "running", then "done" or "failed"
 JOBS: dict[str, dict] = {}
@@ -30,6 +35,8 @@ def run_export(export_id: str, account_id: str, months: list[str]) -> None:
         for month in months:
             rows.extend(warehouse.query_usage(account_id, month))
         url = storage.upload_csv(f"{account_id}/{export_id}.csv", rows)
+        with engine.begin() as conn:
+            billing.charge_export(conn, account_id, export_id, len(rows))
         notify.export_ready(account_id, export_id, url)
         JOBS[export_id].update(status="done", rows=len(rows), url=url)
     except Exception as exc:  # noqa: BLE001 - report any failure to the client

@@ -5,19 +5,27 @@ Run with: uvicorn exports_api:app
 Each export is a DBOS workflow whose id is the export id. `POST /exports` starts it in the background and
 returns at once; `GET /exports/{id}` reads the workflow's status (and its result once it is done), so an
 export survives a restart of the service: DBOS recovers it when the app launches again.
+
+The charge is a transaction of a DBOS datasource on the billing database: the charge row and DBOS's record
+of that step commit together, so a pod dying right after the charge cannot make the recovered export
+charge the customer again.
 """
 
 import os
 import uuid
 from contextlib import asynccontextmanager
 
-from dbos import DBOS, DBOSConfig, SetWorkflowID
+from dbos import DBOS, DBOSConfig, SetWorkflowID, SQLAlchemyDatasource
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
+import billing
 import notify
 import storage
 import warehouse
+
+# Datasources must exist before DBOS.launch(); creating one connects to the billing database.
+billing_db = SQLAlchemyDatasource.create(billing.database_url())
 
 
 @asynccontextmanager
@@ -28,6 +36,7 @@ async def lifespan(app: FastAPI):
         "application_version": "2024.10",
     }
     DBOS(config=config)
+    create_billing_tables()
     DBOS.launch()
     yield
     DBOS.destroy()
@@ -51,6 +60,16 @@ def upload(account_id: str, export_id: str, rows: list[dict]) -> str:
     return storage.upload_csv(f"{account_id}/{export_id}.csv", rows)
 
 
+@billing_db.transaction()
+def create_billing_tables() -> None:
+    billing.create_tables(billing_db.sql_session().connection())
+
+
+@billing_db.transaction()
+def charge(account_id: str, export_id: str, rows: int) -> int:
+    return billing.charge_export(billing_db.sql_session().connection(), account_id, export_id, rows)
+
+
 @DBOS.step()
 def tell_customer(account_id: str, export_id: str, url: str) -> None:
     notify.export_ready(account_id, export_id, url)
@@ -62,6 +81,7 @@ def export_usage(export_id: str, account_id: str, months: list[str]) -> dict:
     for month in months:
         rows.extend(query_month(account_id, month))
     url = upload(account_id, export_id, rows)
+    charge(account_id, export_id, len(rows))
     tell_customer(account_id, export_id, url)
     return {"rows": len(rows), "url": url}
 

@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from dbos_evalkit import read_jsonl
+from dbos_evalkit import read_jsonl, sql
 from exports_server import ExportsServer
 
 FILES = {"WAREHOUSE_QUERY_LOG": "queries-main.jsonl", "STORAGE_UPLOAD_LOG": "uploads-main.jsonl",
@@ -38,6 +38,8 @@ def test_finished_export_reports_its_rows_and_file_once(api):
     assert len(uploads_for(job["export_id"])) == 1
     mails = [m for m in read_jsonl(FILES["NOTIFY_OUTBOX"]) if m["export_id"] == job["export_id"]]
     assert mails == [{"account_id": "acct-done", "export_id": job["export_id"], "url": done["url"]}]
+    charges = sql("SELECT account_id, rows FROM export_charges WHERE export_id = %s", (job["export_id"],))
+    assert charges == [("acct-done", 3 * 3)], f"charges for the export: {charges}"
 
 
 def test_unknown_export_is_404(api):
