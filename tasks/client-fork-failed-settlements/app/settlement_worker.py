@@ -4,8 +4,12 @@
 
 Billing enqueues `settle_invoice(invoice)` on the `settlements` queue with workflow id
 `settle-<invoice id>` (an invoice is a dict: invoice_id, customer, amount, currency), and
-`send_statement(customer)` on the same queue for monthly statements. Each settlement charges the card,
-posts the charge to the general ledger and emails the receipt.
+`send_statement(customer)` on the same queue for monthly statements (see billing.py). Each settlement
+charges the card, posts the charge to the general ledger and emails the receipt.
+
+The general ledger locks a customer's account while it posts, so at most one piece of work per customer
+runs at a time: the queue is partitioned by customer id (billing enqueues with the customer id as the
+partition key) and runs one workflow per customer at a time, four per worker.
 """
 
 import os
@@ -57,7 +61,7 @@ def main() -> None:
     }
     DBOS(config=config)
     DBOS.launch()
-    DBOS.register_queue("settlements", worker_concurrency=4)
+    DBOS.register_queue("settlements", worker_concurrency=4, partition_concurrency=1)
     threading.Event().wait()
 
 

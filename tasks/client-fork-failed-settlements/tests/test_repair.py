@@ -45,8 +45,20 @@ def worker():
 
 
 def enqueue(client: DBOSClient, invoice_id: str) -> None:
+    invoice = INVOICES[invoice_id]
     client.enqueue({"workflow_name": "settle_invoice", "queue_name": "settlements",
-                    "workflow_id": f"settle-{invoice_id}"}, INVOICES[invoice_id])
+                    "workflow_id": f"settle-{invoice_id}", "queue_partition_key": invoice["customer"]}, invoice)
+
+
+def assert_settled_through_the_queue(client: DBOSClient, invoice_ids: set[str]) -> None:
+    """Every successful run of these invoices' settlements (original, fork or resume) went through the
+    `settlements` queue under its customer's partition, where the one-per-customer limit holds."""
+    runs = client.list_workflows(name="settle_invoice", status="SUCCESS", load_input=True, load_output=False)
+    runs = [w for w in runs if w.input and w.input["args"][0]["invoice_id"] in invoice_ids]
+    assert sorted({w.input["args"][0]["invoice_id"] for w in runs}) == sorted(invoice_ids), runs
+    placed = {(w.input["args"][0]["invoice_id"], w.queue_name, w.queue_partition_key) for w in runs}
+    assert placed == {(i, "settlements", INVOICES[i]["customer"]) for i in invoice_ids}, (
+        "a re-run must run through the settlements queue under its customer's partition", placed)
 
 
 def status(workflow_id: str) -> str | None:
@@ -72,7 +84,7 @@ def test_failed_settlements_are_listed_and_retried_from_the_failed_step(client, 
     for invoice_id in ("inv-101", "inv-102", "inv-103"):
         enqueue(client, invoice_id)
     client.enqueue({"workflow_name": "send_statement", "queue_name": "settlements",
-                    "workflow_id": "statement-c-anna-2024-11"}, "c-anna")
+                    "workflow_id": "statement-c-anna-2024-11", "queue_partition_key": "c-anna"}, "c-anna")
     wait_until(done("settle-inv-101", "settle-inv-102", "settle-inv-103", "statement-c-anna-2024-11"),
                timeout=45, message="the buggy release to process the invoices")
     assert [status(f"settle-{i}") for i in ("inv-101", "inv-102", "inv-103")] == ["SUCCESS", "ERROR", "ERROR"]
@@ -93,6 +105,7 @@ def test_failed_settlements_are_listed_and_retried_from_the_failed_step(client, 
         assert effects(invoice_id) == {"charges": 1, "ledger": 1, "receipts": 1}, (
             f"{invoice_id}: the retry must not charge again and must post and email exactly once")
     assert effects("inv-101") == {"charges": 1, "ledger": 1, "receipts": 1}
+    assert_settled_through_the_queue(client, {"inv-102", "inv-103"})
 
 
 def test_cancelled_settlements_are_retried_and_unknown_ids_rejected(client, worker):
@@ -105,6 +118,7 @@ def test_cancelled_settlements_are_retried_and_unknown_ids_rejected(client, work
     assert json.loads(retried.stdout.strip().splitlines()[-1]) == {
         "invoice_id": "inv-104", "charge_id": "ch_inv-104", "status": "settled"}
     assert effects("inv-104") == {"charges": 1, "ledger": 1, "receipts": 1}
+    assert_settled_through_the_queue(client, {"inv-104"})
 
     unknown = repair("retry", "settle-inv-999")
     assert unknown.returncode == 2, (unknown.returncode, unknown.stderr[-2000:])

@@ -7,6 +7,10 @@ It is a DBOS client of the worker's database. A failed settlement (ERROR) cannot
 would charge the card again, so `retry` forks it from the step that failed: the fork reuses the checkpoints
 of the steps before it (the charge) and the running worker executes the rest. A cancelled settlement is
 resumed where it stopped.
+
+Both re-runs go back onto the worker's `settlements` queue under the settlement's own partition key (the
+customer): by default a fork or a resume runs on DBOS's internal queue, outside the one-per-customer limit,
+and on a partitioned queue a workflow without a partition key is never dequeued.
 """
 
 import json
@@ -14,6 +18,8 @@ import os
 import sys
 
 from dbos import DBOSClient
+
+QUEUE = "settlements"
 
 
 def _client() -> DBOSClient:
@@ -30,13 +36,13 @@ def retry(client: DBOSClient, workflow_id: str) -> dict:
     if not found or found[0].name != "settle_invoice":
         print(f"repair.py: no settlement with workflow id {workflow_id!r}", file=sys.stderr)
         sys.exit(2)
-    status = found[0].status
+    status, customer = found[0].status, found[0].queue_partition_key
     if status == "ERROR":
         steps = client.list_workflow_steps(workflow_id)
         failed_step = next(s["function_id"] for s in steps if s["error"] is not None)
-        handle = client.fork_workflow(workflow_id, 1)
+        handle = client.fork_workflow(workflow_id, 1, queue_name=QUEUE, queue_partition_key=customer)
     elif status == "CANCELLED":
-        handle = client.resume_workflow(workflow_id)
+        handle = client.resume_workflow(workflow_id, queue_name=QUEUE)  # keeps its partition key
     else:
         handle = client.retrieve_workflow(workflow_id)
     return handle.get_result(polling_interval_sec=0.2)
