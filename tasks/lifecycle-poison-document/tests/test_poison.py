@@ -89,8 +89,10 @@ def test_a_fluke_crash_is_recovered_and_every_document_converted_once():
     restarted = start(batch, "fluke")
     assert restarted.returncode == 0, f"the restart exited {restarted.returncode}:\n{restarted.stderr[-3000:]}"
     expected = Counter(d["doc_id"] for d in docs)
-    assert doc_ids(read_jsonl("converted-fluke.jsonl")) == expected
-    assert doc_ids(read_jsonl("outbox-fluke.jsonl")) == expected
+    converted = doc_ids(read_jsonl("converted-fluke.jsonl"))
+    assert converted == expected, f"converted (document: times): {dict(converted)}"
+    emailed = doc_ids(read_jsonl("outbox-fluke.jsonl"))
+    assert emailed == expected, f"emailed (document: times): {dict(emailed)}"
     summary = summary_of(restarted.stdout)
     assert summary["failed"] == []
     assert sorted(summary["converted"]) == sorted(expected)
@@ -105,8 +107,10 @@ def test_a_crash_right_after_a_pdf_row_is_committed_never_records_it_twice():
     restarted = start(batch, "store")
     assert restarted.returncode == 0, f"the restart exited {restarted.returncode}:\n{restarted.stderr[-3000:]}"
     expected = Counter(ids)
-    assert doc_ids(read_jsonl("converted-store.jsonl")) == expected
-    assert doc_ids(read_jsonl("outbox-store.jsonl")) == expected
+    converted = doc_ids(read_jsonl("converted-store.jsonl"))
+    assert converted == expected, f"converted (document: times): {dict(converted)}"
+    emailed = doc_ids(read_jsonl("outbox-store.jsonl"))
+    assert emailed == expected, f"emailed (document: times): {dict(emailed)}"
     urls = {r["doc_id"]: r["url"] for r in read_jsonl("converted-store.jsonl")}
     assert_one_pdf_row_each(ids, urls)
     summary = summary_of(restarted.stdout)
