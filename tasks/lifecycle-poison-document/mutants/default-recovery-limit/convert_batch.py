@@ -6,7 +6,9 @@ The supervisor (systemd, Restart=always) starts the command again whenever the p
 document is its own DBOS workflow (id ``<batch>:<doc id>``), so a restart recovers the documents that
 were in flight and skips the finished ones. A document whose conversion kills the process is recovered
 at most ``max_recovery_attempts`` more times; then DBOS dead-letters it (MAX_RECOVERY_ATTEMPTS_EXCEEDED)
-and the batch reports it as failed instead of crash-looping.
+and the batch reports it as failed instead of crash-looping. A PDF's row in the document store is written
+in a transaction of the store's datasource, which commits the row together with the workflow's checkpoint,
+so a crash right after that commit never writes it again.
 """
 
 import json
@@ -14,15 +16,25 @@ import os
 import sys
 from pathlib import Path
 
-from dbos import DBOS, DBOSConfig, SetWorkflowID, error
+import sqlalchemy as sa
+from dbos import DBOS, DBOSConfig, SetWorkflowID, SQLAlchemyDatasource, error
 
 import converter
+import docstore
 import notify
+
+# Created at import: datasources must exist before DBOS.launch(). It opens the document store's database.
+store = SQLAlchemyDatasource.create(docstore.database_url())
 
 
 @DBOS.step()
 def convert(doc: dict) -> str:
     return converter.convert_to_pdf(doc)
+
+
+@store.transaction()
+def record_pdf(batch: str, doc_id: str, url: str) -> None:
+    docstore.record_pdf(store.sql_session(), batch, doc_id, url)
 
 
 @DBOS.step()
@@ -31,8 +43,9 @@ def tell_owner(doc: dict, url: str) -> None:
 
 
 @DBOS.workflow()
-def convert_document(doc: dict) -> str:
+def convert_document(batch: str, doc: dict) -> str:
     url = convert(doc)
+    record_pdf(batch, doc["doc_id"], url)
     tell_owner(doc, url)
     return url
 
@@ -43,7 +56,7 @@ def convert_batch(path: str) -> dict:
     handles = {}
     for doc in docs:
         with SetWorkflowID(f"{batch}:{doc['doc_id']}"):
-            handles[doc["doc_id"]] = DBOS.start_workflow(convert_document, doc)
+            handles[doc["doc_id"]] = DBOS.start_workflow(convert_document, batch, doc)
     converted, failed = {}, []
     for doc_id, handle in handles.items():
         try:
@@ -54,6 +67,7 @@ def convert_batch(path: str) -> dict:
 
 
 def main() -> None:
+    docstore.create_tables(sa.create_engine(docstore.database_url()))
     config: DBOSConfig = {
         "name": "doc-converter",
         "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],

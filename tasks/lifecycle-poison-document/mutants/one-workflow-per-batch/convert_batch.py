@@ -6,7 +6,9 @@ The supervisor (systemd, Restart=always) starts the command again whenever the p
 document is its own DBOS workflow (id ``<batch>:<doc id>``), so a restart recovers the documents that
 were in flight and skips the finished ones. A document whose conversion kills the process is recovered
 at most ``max_recovery_attempts`` more times; then DBOS dead-letters it (MAX_RECOVERY_ATTEMPTS_EXCEEDED)
-and the batch reports it as failed instead of crash-looping.
+and the batch reports it as failed instead of crash-looping. A PDF's row in the document store is written
+in a transaction of the store's datasource, which commits the row together with the workflow's checkpoint,
+so a crash right after that commit never writes it again.
 """
 
 import json
@@ -14,15 +16,25 @@ import os
 import sys
 from pathlib import Path
 
-from dbos import DBOS, DBOSConfig, SetWorkflowID, error
+import sqlalchemy as sa
+from dbos import DBOS, DBOSConfig, SetWorkflowID, SQLAlchemyDatasource, error
 
 import converter
+import docstore
 import notify
+
+# Created at import: datasources must exist before DBOS.launch(). It opens the document store's database.
+store = SQLAlchemyDatasource.create(docstore.database_url())
 
 
 @DBOS.step()
 def convert(doc: dict) -> str:
     return converter.convert_to_pdf(doc)
+
+
+@store.transaction()
+def record_pdf(batch: str, doc_id: str, url: str) -> None:
+    docstore.record_pdf(store.sql_session(), batch, doc_id, url)
 
 
 @DBOS.step()
@@ -31,10 +43,11 @@ def tell_owner(doc: dict, url: str) -> None:
 
 
 @DBOS.workflow(max_recovery_attempts=2)  # 1 run + 2 recoveries = at most 3 tries, then dead-lettered
-def convert_all(docs: list[dict]) -> dict:
+def convert_all(batch: str, docs: list[dict]) -> dict:
     converted = {}
     for doc in docs:
         url = convert(doc)
+        record_pdf(batch, doc["doc_id"], url)
         tell_owner(doc, url)
         converted[doc["doc_id"]] = url
     return converted
@@ -44,7 +57,7 @@ def convert_batch(path: str) -> dict:
     docs = json.loads(Path(path).read_text())
     batch = Path(path).name
     with SetWorkflowID(f"batch:{batch}"):
-        handle = DBOS.start_workflow(convert_all, docs)
+        handle = DBOS.start_workflow(convert_all, batch, docs)
     try:
         converted, failed = handle.get_result(), []
     except error.DBOSAwaitedWorkflowMaxRecoveryAttemptsExceeded:
@@ -53,6 +66,7 @@ def convert_batch(path: str) -> dict:
 
 
 def main() -> None:
+    docstore.create_tables(sa.create_engine(docstore.database_url()))
     config: DBOSConfig = {
         "name": "doc-converter",
         "system_database_url": os.environ["DBOS_SYSTEM_DATABASE_URL"],
