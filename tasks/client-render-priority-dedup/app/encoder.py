@@ -1,7 +1,7 @@
 """Our video encoder and CDN publisher (stand-ins). Do not modify.
 
 Every encode is appended as one JSON line to ENCODES_LOG (default `encodes.jsonl`), every publish to
-PUBLISHES_LOG (default `publishes.jsonl`).
+PUBLISHES_LOG (default `publishes.jsonl`), each with the time it happened (`at`, Unix seconds).
 """
 
 import json
@@ -12,7 +12,7 @@ from pathlib import Path
 
 def _append(env: str, default: str, record: dict) -> None:
     with Path(os.environ.get(env, default)).open("a") as out:
-        out.write(json.dumps(record) + "\n")
+        out.write(json.dumps({**record, "at": time.time()}) + "\n")
 
 
 def encode(video_id: str, source: str) -> str:

@@ -1,10 +1,13 @@
-"""`submit.py` hands renders to the farm's `renders` queue: urgent first, re-saves collapsed while in flight."""
+"""`submit.py` hands renders to the farm's `renders` queue: urgent first, re-saves collapsed while in flight,
+embargoed videos not before their embargo, even when the CMS process is gone meanwhile."""
 
 import os
 import signal
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from dbos_evalkit import import_fresh, read_jsonl, start_program, wait_until
+from dbos_evalkit import import_fresh, read_jsonl, run_program, start_program, wait_until
 
 
 @pytest.fixture
@@ -61,3 +64,32 @@ def test_resaves_join_the_render_in_flight_and_a_later_save_renders_again(submit
     wait_until(lambda: len(read_jsonl("publishes.jsonl")) >= 3, timeout=10, message="the re-render's publish")
     assert sorted(encoded("d-")) == ["d-harbor", "d-harbor", "d-marathon"], (
         "saving a video again after its render finished must render it again")
+
+
+CMS_ONCE = """import sys
+from datetime import datetime
+
+import submit
+
+print(submit.submit(sys.argv[1], sys.argv[2], not_before=datetime.fromisoformat(sys.argv[3])))
+"""
+
+
+def test_an_embargoed_render_waits_for_its_embargo_even_after_the_cms_restarts(submit_module, farm):
+    farm()
+    warmup = submit_module.submit("e-warmup", "sources/marathon-recap.mov")
+    assert submit_module.wait(warmup, timeout_s=60)["video_id"] == "e-warmup"  # the farm is up and idle
+
+    # A CMS process submits the embargoed story and exits (restarted / redeployed) long before the embargo.
+    Path("cms_once.py").write_text(CMS_ONCE)
+    not_before = datetime.now(UTC) + timedelta(seconds=8)
+    cms = run_program("cms_once.py", "e-embargoed", "sources/storm-warning.mov", not_before.isoformat(), timeout=60)
+    assert cms.returncode == 0, cms.stderr[-2000:]
+    job = cms.stdout.strip().splitlines()[-1]
+
+    assert submit_module.wait(job, timeout_s=90)["video_id"] == "e-embargoed"
+    encodes = [r for r in read_jsonl("encodes.jsonl") if r["video_id"] == "e-embargoed"]
+    publishes = [r for r in read_jsonl("publishes.jsonl") if r["video_id"] == "e-embargoed"]
+    assert len(encodes) == 1 and len(publishes) == 1, (encodes, publishes)
+    assert encodes[0]["at"] >= not_before.timestamp(), (
+        f"rendered {not_before.timestamp() - encodes[0]['at']:.1f} s before the embargo lifted")
