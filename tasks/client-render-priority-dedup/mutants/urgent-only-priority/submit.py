@@ -7,10 +7,14 @@ queue with a DBOSClient (one per call, destroyed afterwards: the CMS is long-run
   prioritized one), so every job gets one: urgent 1, normal 10.
 - Re-saves: the video id is the deduplication id; while its render is queued or running a second enqueue
   returns the existing job ("return-existing"), and once it finished the id is free again.
+- Embargo: the job is enqueued at once with a start delay (`delay_seconds`): it is stored DELAYED in the
+  farm's database and only becomes runnable when the embargo lifts, whatever happens to the CMS process
+  meanwhile (a timer or a sleep in the CMS would be lost on its restart, and would block `submit`).
 """
 
 import os
 import time
+from datetime import UTC, datetime
 
 from dbos import DBOSClient, EnqueueOptions
 
@@ -21,7 +25,7 @@ def _client() -> DBOSClient:
     return DBOSClient(system_database_url=os.environ["DBOS_SYSTEM_DATABASE_URL"])
 
 
-def submit(video_id: str, source: str, urgent: bool = False) -> str:
+def submit(video_id: str, source: str, urgent: bool = False, not_before: datetime | None = None) -> str:
     options: EnqueueOptions = {
         "workflow_name": "render_video",
         "queue_name": "renders",
@@ -30,6 +34,10 @@ def submit(video_id: str, source: str, urgent: bool = False) -> str:
     }
     if urgent:
         options["priority"] = URGENT
+    if not_before is not None:
+        delay = (not_before - datetime.now(UTC)).total_seconds()
+        if delay > 0:
+            options["delay_seconds"] = delay
     client = _client()
     try:
         return client.enqueue(options, video_id, source).get_workflow_id()
